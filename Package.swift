@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "LocalRouter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "localrouter", targets: ["localrouter"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages; nothing of their C types leaks past RouterSecrets.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+
+        // Pure logic: config model and validation, routing, breakers, wire formats. No I/O beyond reading a file.
+        .target(
+            name: "RouterCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // Master key, encrypted stores, bcrypt, key format.
+        .target(
+            name: "RouterSecrets",
+            dependencies: ["CSodium", "CCrypt"]
+        ),
+        // The daemon: Hummingbird app, auth, proxying, upstream transport, background services.
+        .target(
+            name: "RouterServer",
+            dependencies: [
+                "RouterCore",
+                "RouterSecrets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "localrouter",
+            dependencies: [
+                "RouterCore",
+                "RouterSecrets",
+                "RouterServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RouterSecretsTests", dependencies: ["RouterSecrets"]),
+        .testTarget(
+            name: "RouterServerTests",
+            dependencies: [
+                "RouterServer",
+                "RouterCore",
+                "RouterSecrets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)

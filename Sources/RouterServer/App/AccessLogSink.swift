@@ -1,0 +1,17 @@
+import Foundation
+
+/// Where finished requests go: the JSON Lines access log in the daemon, a list in tests.
+package protocol AccessLogSink: Sendable {
+    func record(_ entry: FinishedRequest)
+}
+
+/// One finished request, as the access log needs it.
+package struct FinishedRequest: Sendable {
+    package var timestamp: Date
+    package var requestID: String
+    package var keyName: String?
+    package var method: String
+    package var path: String
+    package var fields: RequestTrace.Fields
+    package var latency: Duration
+}

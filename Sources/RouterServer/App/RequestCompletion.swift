@@ -1,0 +1,26 @@
+import Foundation
+
+/// Writes a request's access-log line exactly once, when its response is done: at once for
+/// ordinary responses, at the end of the body for streams.
+package struct RequestCompletion: Sendable {
+    let trace: RequestTrace
+    let requestID: String
+
+    package init(context: RouterRequestContext) {
+        self.trace = context.trace
+        self.requestID = context.requestID
+    }
+
+    package func complete(_ runtime: RouterRuntime) {
+        let latency = ContinuousClock.now - trace.start
+        runtime.countRequest()
+        guard let sink = runtime.accessLog else { return }
+        let fields = trace.snapshot
+        sink.record(
+            FinishedRequest(
+                timestamp: Date(), requestID: requestID, keyName: fields.keyName,
+                method: fields.method ?? "", path: fields.path ?? "", fields: fields, latency: latency
+            )
+        )
+    }
+}

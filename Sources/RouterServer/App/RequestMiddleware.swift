@@ -1,0 +1,69 @@
+import HTTPTypes
+import Hummingbird
+import RouterCore
+
+/// Outermost middleware: renders every error in OpenAI's shape, stamps `x-request-id` on every
+/// response, and writes the access-log line of each `/v1/` request.
+package struct RequestMiddleware: RouterMiddleware {
+    package typealias Context = RouterRequestContext
+    let runtime: RouterRuntime
+
+    package init(runtime: RouterRuntime) {
+        self.runtime = runtime
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        context.trace.update {
+            $0.method = request.method.rawValue
+            $0.path = path
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as OpenAIError {
+            response = error.makeResponse()
+        } catch let error as HTTPError {
+            response = Self.translate(error, request: request).makeResponse()
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
+            response = OpenAIError.internalError("The router hit an unexpected error.").makeResponse()
+        }
+        response.headers[HTTPField.Name("x-request-id")!] = context.requestID
+        let trace = context.trace
+        let status = Int(response.status.code)
+        let completesInBody = trace.update {
+            if $0.status == 0 || status >= 400 { $0.status = status }
+            if status >= 400, $0.errorClass == nil { $0.errorClass = Self.errorClass(status) }
+            return $0.completesInBody
+        }
+        if !completesInBody, path.hasPrefix("/v1/") {
+            RequestCompletion(context: context).complete(runtime)
+        }
+        return response
+    }
+
+    static func translate(_ error: HTTPError, request: Request) -> OpenAIError {
+        switch error.status {
+        case .notFound: .notFound(path: request.uri.path)
+        case .methodNotAllowed: .methodNotAllowed(request.method.rawValue, path: request.uri.path)
+        case .contentTooLarge: .bodyTooLarge(limit: 0)
+        default: OpenAIError(status: error.status, message: error.body ?? error.status.reasonPhrase, type: "invalid_request_error")
+        }
+    }
+
+    static func errorClass(_ status: Int) -> String {
+        switch status {
+        case 400: "invalid_request"
+        case 401: "invalid_api_key"
+        case 403: "permission_denied"
+        case 404: "not_found"
+        case 413: "request_too_large"
+        case 429: "rate_limited"
+        case 502: "upstream_error"
+        case 503: "upstream_unavailable"
+        case 504: "upstream_timeout"
+        default: "http_\(status)"
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+
+/// Per-request state carried from middleware to controllers.
+package struct RouterRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let requestID: String
+    /// Filled by the controllers, read by the access-log middleware.
+    package let trace: RequestTrace
+    /// The authenticated client key's name, once auth has run.
+    package var keyName: String?
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = RequestIdentifier.next()
+        self.trace = RequestTrace()
+    }
+}

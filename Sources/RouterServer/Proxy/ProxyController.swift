@@ -1,0 +1,300 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import RouterCore
+
+/// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings`: parse, resolve the model,
+/// try the route's targets in order, and relay the first usable answer.
+package struct ProxyController: Sendable {
+    package let runtime: RouterRuntime
+
+    package init(runtime: RouterRuntime) {
+        self.runtime = runtime
+    }
+
+    package func register(on router: Router<RouterRequestContext>) {
+        router.post("/v1/chat/completions") { request, context in try await handle(.chatCompletions, request, context) }
+        router.post("/v1/completions") { request, context in try await handle(.completions, request, context) }
+        router.post("/v1/embeddings") { request, context in try await handle(.embeddings, request, context) }
+    }
+
+    /// Largest upstream non-streamed body the router will hold.
+    private static let maxUpstreamBody = 64 * 1024 * 1024
+
+    private struct AttemptFailure {
+        var target: String
+        var reason: String
+        var kind: Kind
+        var retryAfter: String?
+        enum Kind { case timeout, unavailable, other }
+    }
+
+    func handle(_ endpoint: Endpoint, _ request: Request, _ context: RouterRequestContext) async throws -> Response {
+        let snapshot = runtime.snapshot
+        let configuration = snapshot.configuration
+        let trace = context.trace
+        let deadline = trace.start + configuration.server.requestTimeout
+
+        var json = try await Self.readJSONBody(request, limit: configuration.server.maxBody)
+        guard let model = json["model"]?.stringValue, !model.isEmpty else {
+            throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
+        }
+        let stream = endpoint.canStream && json["stream"]?.boolValue == true
+        trace.update {
+            $0.model = model
+            $0.stream = stream
+        }
+
+        guard case .targets(let route, let targets) = snapshot.catalog.resolve(model) else {
+            if case .notFound(let message) = snapshot.catalog.resolve(model) { throw OpenAIError.modelNotFound(message) }
+            throw OpenAIError.modelNotFound("The model '\(model)' does not exist.")
+        }
+        trace.update { $0.route = route?.name }
+
+        // The client asked for usage in its stream; we ask upstream for it regardless, for the log.
+        let clientWantsUsage = json["stream_options"]?["include_usage"]?.boolValue == true
+        if stream, endpoint != .embeddings {
+            var options = json["stream_options"]?.objectValue ?? [:]
+            options["include_usage"] = true
+            json["stream_options"] = .object(options)
+        }
+
+        let plan = Array(targets.prefix(max(1, configuration.retry.attempts)))
+        var failures: [AttemptFailure] = []
+        for (index, target) in plan.enumerated() {
+            trace.update { $0.attempts = index + 1 }
+            guard let provider = configuration.provider(named: target.providerName) else { continue }
+            let credential = snapshot.credentials[provider.name]
+            if let problem = snapshot.credentialProblems[provider.name] {
+                failures.append(AttemptFailure(target: target.target, reason: problem, kind: .other))
+                continue
+            }
+            json["model"] = .string(target.model)
+            let response: UpstreamResponse
+            do {
+                response = try await send(endpoint, json: json, stream: stream, provider: provider, model: target.model, credential: credential)
+            } catch {
+                failures.append(AttemptFailure(target: target.target, reason: error.message, kind: error.kind == .timeout ? .timeout : .other))
+                continue
+            }
+            trace.update {
+                $0.provider = provider.name
+                $0.upstreamModel = target.model
+            }
+
+            if (200..<300).contains(response.status) {
+                return try await relay(
+                    response, stream: stream, clientWantsUsage: clientWantsUsage, deadline: deadline,
+                    context: context, headers: routedHeaders(context, provider: provider.name, model: target.model, attempts: index + 1)
+                )
+            }
+
+            let errorBody = (try? await withUpstreamChunks(of: response.body, deadline: deadline) { chunks in
+                await Self.collect(chunks, limit: 64 * 1024)
+            }) ?? ByteBuffer()
+            let upstreamMessage = Self.redact(Self.errorMessage(in: errorBody), secret: credential)
+            if UpstreamStatus.isRetryable(response.status) {
+                let kind: AttemptFailure.Kind = [429, 503, 529].contains(response.status) ? .unavailable : .other
+                failures.append(
+                    AttemptFailure(
+                        target: target.target, reason: "HTTP \(response.status)" + (upstreamMessage.map { " (\($0))" } ?? ""),
+                        kind: kind, retryAfter: response.header("retry-after")
+                    )
+                )
+                continue
+            }
+            // Other 4xx go back to the client as they came (secrets scrubbed).
+            trace.update { $0.errorClass = "upstream_\(response.status)" }
+            var headers = routedHeaders(context, provider: provider.name, model: target.model, attempts: index + 1)
+            headers[.contentType] = response.header("content-type") ?? "application/json"
+            let body = Self.redact(errorBody, secret: credential)
+            return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: body))
+        }
+        throw Self.allAttemptsFailed(failures)
+    }
+
+    // MARK: Sending
+
+    private func send(
+        _ endpoint: Endpoint, json: JSONValue, stream: Bool, provider: ProviderSettings, model: String, credential: String?
+    ) async throws(UpstreamError) -> UpstreamResponse {
+        switch provider.type {
+        case .mock:
+            return MockProvider.respond(to: endpoint, request: json, model: model)
+        case .anthropic:
+            throw UpstreamError(kind: .configuration, message: "anthropic translation is not available in this build")
+        case .openai, .gemini, .openrouter, .ollama, .openaiCompatible:
+            return try await runtime.transport.send(
+                method: .POST,
+                url: OpenAICompatibleProvider.url(provider, endpoint),
+                headers: OpenAICompatibleProvider.headers(provider, credential: credential, stream: stream),
+                body: ByteBuffer(data: json.serialized()),
+                timeout: provider.timeout
+            )
+        }
+    }
+
+    // MARK: Relaying
+
+    private func relay(
+        _ response: UpstreamResponse, stream: Bool, clientWantsUsage: Bool, deadline: ContinuousClock.Instant,
+        context: RouterRequestContext, headers: HTTPFields
+    ) async throws -> Response {
+        let trace = context.trace
+        var headers = headers
+        if stream, response.isEventStream {
+            headers[.contentType] = "text/event-stream; charset=utf-8"
+            headers[.cacheControl] = "no-cache"
+            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+            trace.update {
+                $0.status = 200
+                $0.completesInBody = true
+            }
+            let relay = OpenAIStreamRelay(clientWantsUsage: clientWantsUsage, deadline: deadline, trace: trace)
+            let runtime = self.runtime
+            let finished = RequestCompletion(context: context)
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    defer { finished.complete(runtime) }
+                    do {
+                        try await relay.relay(response.body, to: &writer)
+                    } catch {
+                        trace.update { $0.errorClass = $0.errorClass ?? "client_disconnected" }
+                        throw error
+                    }
+                    try await writer.finish(nil)
+                }
+            )
+        }
+
+        let body = try await withUpstreamChunks(of: response.body, deadline: deadline) { chunks -> Result<ByteBuffer, UpstreamError> in
+            var collected = ByteBuffer()
+            for await chunk in chunks {
+                switch chunk {
+                case .data(var buffer):
+                    guard collected.readableBytes + buffer.readableBytes <= Self.maxUpstreamBody else {
+                        return .failure(UpstreamError(kind: .invalidResponse, message: "upstream response is larger than 64 MiB"))
+                    }
+                    collected.writeBuffer(&buffer)
+                case .end: return .success(collected)
+                case .failed(let error): return .failure(error)
+                }
+            }
+            return .success(collected)
+        }
+        switch body {
+        case .failure(let error):
+            throw OpenAIError.upstream(
+                status: error.kind == .timeout ? .gatewayTimeout : .badGateway,
+                message: "The upstream failed while sending its answer: \(error.message).",
+                code: error.kind == .timeout ? "upstream_timeout" : "upstream_error"
+            )
+        case .success(let buffer):
+            trace.markFirstByte()
+            if let usage = UsageScanner.scan(buffer.readableBytesView) {
+                trace.update {
+                    $0.inputTokens = usage.inputTokens
+                    $0.outputTokens = usage.outputTokens
+                }
+            }
+            headers[.contentType] = response.header("content-type") ?? "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        }
+    }
+
+    private func routedHeaders(_ context: RouterRequestContext, provider: String, model: String, attempts: Int) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("x-localrouter-provider")!] = provider
+        headers[HTTPField.Name("x-localrouter-model")!] = model
+        headers[HTTPField.Name("x-localrouter-attempts")!] = String(attempts)
+        return headers
+    }
+
+    // MARK: Helpers
+
+    /// Reads the request body (413 past `limit`) and parses it as a JSON object (400 otherwise).
+    package static func readJSONBody(_ request: Request, limit: Int) async throws -> JSONValue {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw OpenAIError.bodyTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw OpenAIError.bodyTooLarge(limit: limit)
+        }
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(buffer.readableBytesView)
+        } catch {
+            throw OpenAIError.invalidRequest(
+                "We could not parse the JSON body of your request. The body must be a JSON object (Content-Type: application/json).",
+                code: "invalid_json"
+            )
+        }
+        guard case .object = json else {
+            throw OpenAIError.invalidRequest("The request body must be a JSON object.", code: "invalid_json")
+        }
+        return json
+    }
+
+    private static func collect(_ chunks: AsyncStream<UpstreamChunk>, limit: Int) async -> ByteBuffer {
+        var collected = ByteBuffer()
+        for await chunk in chunks {
+            guard case .data(var buffer) = chunk else { break }
+            if collected.readableBytes < limit {
+                buffer.moveWriterIndex(to: min(buffer.writerIndex, buffer.readerIndex + limit - collected.readableBytes))
+                collected.writeBuffer(&buffer)
+            }
+        }
+        return collected
+    }
+
+    /// The `message` of an OpenAI- or Anthropic-shaped error body, shortened.
+    private static func errorMessage(in body: ByteBuffer) -> String? {
+        guard let json = try? JSONValue.parse(body.readableBytesView) else { return nil }
+        let message = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue ?? json["message"]?.stringValue
+        return message.map { $0.count > 200 ? String($0.prefix(200)) + "…" : $0 }
+    }
+
+    private static func redact(_ text: String?, secret: String?) -> String? {
+        guard let text, let secret, secret.count >= 8 else { return text }
+        return text.replacingOccurrences(of: secret, with: "[redacted]")
+    }
+
+    private static func redact(_ body: ByteBuffer, secret: String?) -> ByteBuffer {
+        guard let secret, secret.count >= 8 else { return body }
+        let text = String(buffer: body)
+        guard text.contains(secret) else { return body }
+        return ByteBuffer(string: text.replacingOccurrences(of: secret, with: "[redacted]"))
+    }
+
+    private static func allAttemptsFailed(_ failures: [AttemptFailure]) -> OpenAIError {
+        let summary = failures.map { "\($0.target): \($0.reason)" }.joined(separator: "; ")
+        let count = failures.count
+        let message = count == 0
+            ? "No target of this model could be tried."
+            : "All \(count) attempt\(count == 1 ? "" : "s") failed: \(summary)."
+        var error: OpenAIError
+        if !failures.isEmpty, failures.allSatisfy({ $0.kind == .timeout }) {
+            error = .upstream(status: .gatewayTimeout, message: message, code: "upstream_timeout")
+        } else if !failures.isEmpty, failures.allSatisfy({ $0.kind == .unavailable }) {
+            error = .upstream(status: .serviceUnavailable, message: message, code: "upstream_unavailable")
+            if let retryAfter = failures.compactMap(\.retryAfter).first {
+                error.headers[.retryAfter] = retryAfter
+            }
+        } else {
+            error = .upstream(status: .badGateway, message: message, code: "upstream_error")
+        }
+        return error
+    }
+}
+
+/// Which upstream statuses move a request on to the next target (SPEC §5).
+package enum UpstreamStatus {
+    package static func isRetryable(_ status: Int) -> Bool {
+        status == 408 || status == 429 || status >= 500
+    }
+}

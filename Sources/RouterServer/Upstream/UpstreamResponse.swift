@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// An upstream's answer as the proxy sees it, whether it came over HTTP or from the
+/// in-process mock: status, headers, and a body read chunk by chunk as it arrives.
+package struct UpstreamResponse: Sendable {
+    package var status: Int
+    package var headers: [(name: String, value: String)]
+    package var body: UpstreamBody
+
+    package init(status: Int, headers: [(name: String, value: String)], body: UpstreamBody) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    package func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name }?.value
+    }
+
+    package var isEventStream: Bool {
+        header("content-type")?.lowercased().hasPrefix("text/event-stream") ?? false
+    }
+
+    /// Reads the whole body, up to `limit` bytes.
+    package func collectBody(limit: Int) async throws -> ByteBuffer {
+        var collected = ByteBuffer()
+        for try await chunk in body {
+            guard collected.readableBytes + chunk.readableBytes <= limit else {
+                throw UpstreamError(kind: .invalidResponse, message: "upstream response is larger than \(limit) bytes")
+            }
+            var chunk = chunk
+            collected.writeBuffer(&chunk)
+        }
+        return collected
+    }
+}
+
+/// The body of an `UpstreamResponse`: AsyncHTTPClient's streamed body or buffers made in process.
+package struct UpstreamBody: AsyncSequence, Sendable {
+    package typealias Element = ByteBuffer
+
+    private enum Backing: Sendable {
+        case http(HTTPClientResponse.Body)
+        case stream(AsyncStream<ByteBuffer>)
+        case buffers([ByteBuffer])
+    }
+
+    private let backing: Backing
+
+    package static func http(_ body: HTTPClientResponse.Body) -> UpstreamBody { UpstreamBody(backing: .http(body)) }
+    package static func stream(_ stream: AsyncStream<ByteBuffer>) -> UpstreamBody { UpstreamBody(backing: .stream(stream)) }
+    package static func buffers(_ buffers: [ByteBuffer]) -> UpstreamBody { UpstreamBody(backing: .buffers(buffers)) }
+
+    package struct AsyncIterator: AsyncIteratorProtocol {
+        fileprivate enum State {
+            case http(HTTPClientResponse.Body.AsyncIterator)
+            case stream(AsyncStream<ByteBuffer>.AsyncIterator)
+            case buffers(IndexingIterator<[ByteBuffer]>)
+        }
+
+        fileprivate var state: State
+
+        package mutating func next() async throws -> ByteBuffer? {
+            switch state {
+            case .http(var iterator):
+                let value = try await iterator.next()
+                state = .http(iterator)
+                return value
+            case .stream(var iterator):
+                let value = await iterator.next()
+                state = .stream(iterator)
+                return value
+            case .buffers(var iterator):
+                let value = iterator.next()
+                state = .buffers(iterator)
+                return value
+            }
+        }
+    }
+
+    package func makeAsyncIterator() -> AsyncIterator {
+        switch backing {
+        case .http(let body): AsyncIterator(state: .http(body.makeAsyncIterator()))
+        case .stream(let stream): AsyncIterator(state: .stream(stream.makeAsyncIterator()))
+        case .buffers(let buffers): AsyncIterator(state: .buffers(buffers.makeIterator()))
+        }
+    }
+}
+
+/// Why an attempt at an upstream failed before it produced a usable response.
+package struct UpstreamError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
+        case connect = "connect_error"
+        case timeout
+        case connectionClosed = "connection_closed"
+        case invalidResponse = "invalid_response"
+        case configuration = "configuration_error"
+    }
+
+    package var kind: Kind
+    /// Safe to show: never contains a secret or a request body.
+    package var message: String
+
+    package init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    package var description: String { message }
+}

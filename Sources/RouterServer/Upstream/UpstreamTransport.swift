@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The one place that talks HTTP to providers: a shared AsyncHTTPClient tuned for a proxy
+/// (see STACK-NOTES: its defaults cap a host at 8 connections and retry refused connects for seconds).
+package final class UpstreamTransport: Sendable {
+    private let client: HTTPClient
+
+    package init() {
+        var configuration = HTTPClient.Configuration()
+        // Below the 5 s keep-alive most servers use, so we rarely reuse a connection the upstream is closing.
+        configuration.connectionPool = .init(idleTimeout: .seconds(4), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        // A refused connection must fail at once so the next target is tried without delay.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(10))
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }
+
+    /// Sends a request and returns once the response head arrives (the body then streams).
+    /// `timeout` bounds connect plus time to the response head.
+    package func send(
+        method: HTTPMethod,
+        url: String,
+        headers: [(name: String, value: String)],
+        body: ByteBuffer?,
+        timeout: Duration
+    ) async throws(UpstreamError) -> UpstreamResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(body) }
+        let amount = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        do {
+            return try await execute(request, timeout: amount)
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            // A pooled connection the upstream closed as we picked it: nothing was processed, so one
+            // immediate retry on a fresh connection is safe even for a POST.
+            do {
+                return try await execute(request, timeout: amount)
+            } catch {
+                throw Self.classify(error)
+            }
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    private func execute(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> UpstreamResponse {
+        let response = try await client.execute(request, timeout: timeout)
+        return UpstreamResponse(
+            status: Int(response.status.code),
+            headers: response.headers.map { ($0.name, $0.value) },
+            body: .http(response.body)
+        )
+    }
+
+    package func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    static func classify(_ error: any Error) -> UpstreamError {
+        if let error = error as? UpstreamError { return error }
+        if let error = error as? HTTPClientError {
+            if [.connectTimeout, .deadlineExceeded, .readTimeout].contains(error) {
+                return UpstreamError(kind: .timeout, message: "timed out")
+            }
+            if error == .remoteConnectionClosed || error == .cancelled {
+                return UpstreamError(kind: .connectionClosed, message: "connection closed by upstream")
+            }
+            if [.invalidURL, .emptyHost, .emptyScheme].contains(error) || error.shortDescription.contains("scheme") {
+                return UpstreamError(kind: .configuration, message: "invalid upstream URL (\(error.shortDescription))")
+            }
+            return UpstreamError(kind: .invalidResponse, message: error.shortDescription)
+        }
+        if error is CancellationError {
+            return UpstreamError(kind: .timeout, message: "cancelled")
+        }
+        if let error = error as? IOError {
+            return UpstreamError(kind: .connect, message: "connection failed (\(Self.errnoName(error.errnoCode)))")
+        }
+        if error is NIOConnectionError || error is ChannelError {
+            return UpstreamError(kind: .connect, message: "connection failed")
+        }
+        let text = String(describing: error)
+        if text.contains("refused") || text.contains("ECONNREFUSED") {
+            return UpstreamError(kind: .connect, message: "connection refused")
+        }
+        return UpstreamError(kind: .connect, message: "connection failed")
+    }
+
+    private static func errnoName(_ code: Int32) -> String {
+        switch code {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET: "connection reset"
+        case ETIMEDOUT: "timed out"
+        case EHOSTUNREACH: "host unreachable"
+        case ENETUNREACH: "network unreachable"
+        default: "errno \(code)"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+# Shared by the scripts: find the repo, install the Debian packages the build needs.
+# Re-runnable: it installs only what is missing, and repairs a half-finished apt run.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_PACKAGES=(libsodium-dev libcrypt-dev libcurl4-openssl-dev pkg-config)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# ensure_packages PKG... : apt-get install whichever of PKG... are not installed yet.
+ensure_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    if ! as_root apt-get install -y -qq "${missing[@]}" >/dev/null; then
+        as_root apt-get install -f -y -qq >/dev/null
+        as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+ensure_build_deps() {
+    command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.x toolchain needed)" >&2; exit 1; }
+    ensure_packages "${BUILD_PACKAGES[@]}"
+}
