@@ -58,6 +58,21 @@ let package = Package(
             ]
         ),
 
+        // A fake OpenAI-compatible upstream: used by the tests, scripts/bench and scripts/e2e.
+        .target(
+            name: "FakeUpstream",
+            dependencies: [
+                "RouterCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "lr-fake-upstream",
+            dependencies: ["FakeUpstream", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
+
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RouterSecretsTests", dependencies: ["RouterSecrets"]),
         .testTarget(
@@ -66,6 +81,7 @@ let package = Package(
                 "RouterServer",
                 "RouterCore",
                 "RouterSecrets",
+                "FakeUpstream",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -14,7 +14,7 @@ package struct ModelDiscoveryService: Service {
     }
 
     package func run() async throws {
-        try await cancelOnGracefulShutdown {
+        try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await discoverAll()
                 try await Task.sleep(for: runtime.snapshot.configuration.health.interval)

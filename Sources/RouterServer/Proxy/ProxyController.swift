@@ -1,11 +1,13 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
 import RouterCore
 
-/// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings`: parse, resolve the model,
-/// try the route's targets in order, and relay the first usable answer.
+/// The proxy endpoints: `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` and
+/// Anthropic's `/v1/messages`. Parse, resolve the model, try the route's targets in order, and
+/// relay the first usable answer in the client's own format.
 package struct ProxyController: Sendable {
     package let runtime: RouterRuntime
 
@@ -14,9 +16,17 @@ package struct ProxyController: Sendable {
     }
 
     package func register(on router: Router<RouterRequestContext>) {
-        router.post("/v1/chat/completions") { request, context in try await handle(.chatCompletions, request, context) }
-        router.post("/v1/completions") { request, context in try await handle(.completions, request, context) }
-        router.post("/v1/embeddings") { request, context in try await handle(.embeddings, request, context) }
+        router.post("/v1/chat/completions") { request, context in try await handle(.openAI(.chatCompletions), request, context) }
+        router.post("/v1/completions") { request, context in try await handle(.openAI(.completions), request, context) }
+        router.post("/v1/embeddings") { request, context in try await handle(.openAI(.embeddings), request, context) }
+        router.post("/v1/messages") { request, context in
+            do {
+                return try await handle(.anthropicMessages, request, context)
+            } catch let error as OpenAIError {
+                context.trace.update { $0.status = Int(error.status.code) }
+                return AnthropicErrorRendering.response(for: error)
+            }
+        }
     }
 
     /// Largest upstream non-streamed body the router will hold.
@@ -30,50 +40,52 @@ package struct ProxyController: Sendable {
         enum Kind { case timeout, unavailable, other }
     }
 
-    func handle(_ endpoint: Endpoint, _ request: Request, _ context: RouterRequestContext) async throws -> Response {
+    func handle(_ format: ClientFormat, _ request: Request, _ context: RouterRequestContext) async throws -> Response {
         let snapshot = runtime.snapshot
         let configuration = snapshot.configuration
         let trace = context.trace
         let deadline = trace.start + configuration.server.requestTimeout
 
-        var json = try await Self.readJSONBody(request, limit: configuration.server.maxBody)
+        let json = try await Self.readJSONBody(request, limit: configuration.server.maxBody)
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
-        let stream = endpoint.canStream && json["stream"]?.boolValue == true
+        let stream = format.canStream && json["stream"]?.boolValue == true
         trace.update {
             $0.model = model
             $0.stream = stream
         }
 
-        guard case .targets(let route, let targets) = snapshot.catalog.resolve(model) else {
-            if case .notFound(let message) = snapshot.catalog.resolve(model) { throw OpenAIError.modelNotFound(message) }
+        let resolution = snapshot.catalog.resolve(model)
+        guard case .targets(let route, let targets) = resolution else {
+            if case .notFound(let message) = resolution { throw OpenAIError.modelNotFound(message) }
             throw OpenAIError.modelNotFound("The model '\(model)' does not exist.")
         }
         trace.update { $0.route = route?.name }
-
-        // The client asked for usage in its stream; we ask upstream for it regardless, for the log.
         let clientWantsUsage = json["stream_options"]?["include_usage"]?.boolValue == true
-        if stream, endpoint != .embeddings {
-            var options = json["stream_options"]?.objectValue ?? [:]
-            options["include_usage"] = true
-            json["stream_options"] = .object(options)
-        }
 
         let plan = Array(targets.prefix(max(1, configuration.retry.attempts)))
         var failures: [AttemptFailure] = []
         for (index, target) in plan.enumerated() {
             trace.update { $0.attempts = index + 1 }
             guard let provider = configuration.provider(named: target.providerName) else { continue }
-            let credential = snapshot.credentials[provider.name]
             if let problem = snapshot.credentialProblems[provider.name] {
                 failures.append(AttemptFailure(target: target.target, reason: problem, kind: .other))
                 continue
             }
-            json["model"] = .string(target.model)
+            let credential = snapshot.credentials[provider.name]
+            let call: UpstreamCall
+            do {
+                call = try UpstreamCall.prepare(format, json: json, stream: stream, provider: provider, model: target.model, credential: credential)
+            } catch let error as OpenAIError {
+                // The request cannot be expressed for this provider (e.g. embeddings on anthropic).
+                if plan.count == 1 { throw error }
+                failures.append(AttemptFailure(target: target.target, reason: error.message, kind: .other))
+                continue
+            }
             let response: UpstreamResponse
             do {
-                response = try await send(endpoint, json: json, stream: stream, provider: provider, model: target.model, credential: credential)
+                response = try await call.send(using: runtime.transport)
             } catch {
                 failures.append(AttemptFailure(target: target.target, reason: error.message, kind: error.kind == .timeout ? .timeout : .other))
                 continue
@@ -82,19 +94,20 @@ package struct ProxyController: Sendable {
                 $0.provider = provider.name
                 $0.upstreamModel = target.model
             }
+            let headers = Self.routedHeaders(provider: provider.name, model: target.model, attempts: index + 1)
 
             if (200..<300).contains(response.status) {
-                return try await relay(
-                    response, stream: stream, clientWantsUsage: clientWantsUsage, deadline: deadline,
-                    context: context, headers: routedHeaders(context, provider: provider.name, model: target.model, attempts: index + 1)
-                )
+                if stream, response.isEventStream {
+                    return relayStream(response, call: call, model: target.model, clientWantsUsage: clientWantsUsage, deadline: deadline, context: context, headers: headers)
+                }
+                return try await relayWhole(response, call: call, model: target.model, deadline: deadline, trace: trace, headers: headers)
             }
 
             let errorBody = (try? await withUpstreamChunks(of: response.body, deadline: deadline) { chunks in
                 await Self.collect(chunks, limit: 64 * 1024)
             }) ?? ByteBuffer()
             let upstreamMessage = Self.redact(Self.errorMessage(in: errorBody), secret: credential)
-            if UpstreamStatus.isRetryable(response.status) {
+            if UpstreamFailure.isRetryable(status: response.status) {
                 let kind: AttemptFailure.Kind = [429, 503, 529].contains(response.status) ? .unavailable : .other
                 failures.append(
                     AttemptFailure(
@@ -104,72 +117,68 @@ package struct ProxyController: Sendable {
                 )
                 continue
             }
-            // Other 4xx go back to the client as they came (secrets scrubbed).
+            // Other 4xx go back to the client as they came, in its own format, secrets scrubbed.
             trace.update { $0.errorClass = "upstream_\(response.status)" }
-            var headers = routedHeaders(context, provider: provider.name, model: target.model, attempts: index + 1)
-            headers[.contentType] = response.header("content-type") ?? "application/json"
-            let body = Self.redact(errorBody, secret: credential)
-            return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: body))
+            var errorHeaders = headers
+            errorHeaders[.contentType] = "application/json"
+            let body = call.clientErrorBody(Self.redact(errorBody, secret: credential), status: response.status)
+            return Response(status: .init(code: response.status), headers: errorHeaders, body: .init(byteBuffer: body))
         }
         throw Self.allAttemptsFailed(failures)
     }
 
-    // MARK: Sending
-
-    private func send(
-        _ endpoint: Endpoint, json: JSONValue, stream: Bool, provider: ProviderSettings, model: String, credential: String?
-    ) async throws(UpstreamError) -> UpstreamResponse {
-        switch provider.type {
-        case .mock:
-            return MockProvider.respond(to: endpoint, request: json, model: model)
-        case .anthropic:
-            throw UpstreamError(kind: .configuration, message: "anthropic translation is not available in this build")
-        case .openai, .gemini, .openrouter, .ollama, .openaiCompatible:
-            return try await runtime.transport.send(
-                method: .POST,
-                url: OpenAICompatibleProvider.url(provider, endpoint),
-                headers: OpenAICompatibleProvider.headers(provider, credential: credential, stream: stream),
-                body: ByteBuffer(data: json.serialized()),
-                timeout: provider.timeout
-            )
-        }
-    }
-
     // MARK: Relaying
 
-    private func relay(
-        _ response: UpstreamResponse, stream: Bool, clientWantsUsage: Bool, deadline: ContinuousClock.Instant,
-        context: RouterRequestContext, headers: HTTPFields
-    ) async throws -> Response {
+    private func relayStream(
+        _ response: UpstreamResponse, call: UpstreamCall, model: String, clientWantsUsage: Bool,
+        deadline: ContinuousClock.Instant, context: RouterRequestContext, headers: HTTPFields
+    ) -> Response {
         let trace = context.trace
         var headers = headers
-        if stream, response.isEventStream {
-            headers[.contentType] = "text/event-stream; charset=utf-8"
-            headers[.cacheControl] = "no-cache"
-            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-            trace.update {
-                $0.status = 200
-                $0.completesInBody = true
-            }
-            let relay = OpenAIStreamRelay(clientWantsUsage: clientWantsUsage, deadline: deadline, trace: trace)
-            let runtime = self.runtime
-            let finished = RequestCompletion(context: context)
-            return Response(
-                status: .ok, headers: headers,
-                body: ResponseBody { writer in
-                    defer { finished.complete(runtime) }
-                    do {
-                        try await relay.relay(response.body, to: &writer)
-                    } catch {
-                        trace.update { $0.errorClass = $0.errorClass ?? "client_disconnected" }
-                        throw error
-                    }
-                    try await writer.finish(nil)
-                }
-            )
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        trace.update {
+            $0.status = 200
+            $0.completesInBody = true
         }
+        let runtime = self.runtime
+        let completion = RequestCompletion(context: context)
+        let created = Int(Date().timeIntervalSince1970)
+        let requestID = context.requestID
+        let body = ResponseBody { writer in
+            defer { completion.complete(runtime) }
+            do {
+                switch (call.clientFormat, call.upstreamFormat) {
+                case (.openAI, .openAI):
+                    var relay = StreamRelay(transformer: OpenAIPassthroughTransformer(clientWantsUsage: clientWantsUsage), deadline: deadline, trace: trace)
+                    try await relay.relay(response.body, to: &writer)
+                case (.openAI, .anthropic):
+                    let transformer = AnthropicToOpenAITransformer(clientWantsUsage: clientWantsUsage, created: created, model: model)
+                    var relay = StreamRelay(transformer: transformer, deadline: deadline, trace: trace)
+                    try await relay.relay(response.body, to: &writer)
+                case (.anthropicMessages, .anthropic):
+                    var relay = StreamRelay(transformer: AnthropicPassthroughTransformer(), deadline: deadline, trace: trace)
+                    try await relay.relay(response.body, to: &writer)
+                case (.anthropicMessages, .openAI):
+                    let transformer = OpenAIToAnthropicTransformer(model: model, messageID: "msg_" + requestID.dropFirst(4))
+                    var relay = StreamRelay(transformer: transformer, deadline: deadline, trace: trace)
+                    try await relay.relay(response.body, to: &writer)
+                }
+            } catch {
+                trace.update { $0.errorClass = $0.errorClass ?? "client_disconnected" }
+                throw error
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
 
-        let body = try await withUpstreamChunks(of: response.body, deadline: deadline) { chunks -> Result<ByteBuffer, UpstreamError> in
+    private func relayWhole(
+        _ response: UpstreamResponse, call: UpstreamCall, model: String, deadline: ContinuousClock.Instant,
+        trace: RequestTrace, headers: HTTPFields
+    ) async throws -> Response {
+        let collected = try await withUpstreamChunks(of: response.body, deadline: deadline) { chunks -> Result<ByteBuffer, UpstreamError> in
             var collected = ByteBuffer()
             for await chunk in chunks {
                 switch chunk {
@@ -184,7 +193,8 @@ package struct ProxyController: Sendable {
             }
             return .success(collected)
         }
-        switch body {
+        let upstreamBody: ByteBuffer
+        switch collected {
         case .failure(let error):
             throw OpenAIError.upstream(
                 status: error.kind == .timeout ? .gatewayTimeout : .badGateway,
@@ -192,19 +202,22 @@ package struct ProxyController: Sendable {
                 code: error.kind == .timeout ? "upstream_timeout" : "upstream_error"
             )
         case .success(let buffer):
-            trace.markFirstByte()
-            if let usage = UsageScanner.scan(buffer.readableBytesView) {
-                trace.update {
-                    $0.inputTokens = usage.inputTokens
-                    $0.outputTokens = usage.outputTokens
-                }
-            }
-            headers[.contentType] = response.header("content-type") ?? "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+            upstreamBody = buffer
         }
+        trace.markFirstByte()
+        let (body, usage) = try call.clientSuccessBody(upstreamBody, model: model)
+        if let usage {
+            trace.update {
+                $0.inputTokens = usage.inputTokens
+                $0.outputTokens = usage.outputTokens
+            }
+        }
+        var headers = headers
+        headers[.contentType] = call.translates ? "application/json" : (response.header("content-type") ?? "application/json")
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
-    private func routedHeaders(_ context: RouterRequestContext, provider: String, model: String, attempts: Int) -> HTTPFields {
+    private static func routedHeaders(provider: String, model: String, attempts: Int) -> HTTPFields {
         var headers = HTTPFields()
         headers[HTTPField.Name("x-localrouter-provider")!] = provider
         headers[HTTPField.Name("x-localrouter-model")!] = model
@@ -274,7 +287,8 @@ package struct ProxyController: Sendable {
     private static func allAttemptsFailed(_ failures: [AttemptFailure]) -> OpenAIError {
         let summary = failures.map { "\($0.target): \($0.reason)" }.joined(separator: "; ")
         let count = failures.count
-        let message = count == 0
+        let message =
+            count == 0
             ? "No target of this model could be tried."
             : "All \(count) attempt\(count == 1 ? "" : "s") failed: \(summary)."
         var error: OpenAIError
@@ -289,12 +303,5 @@ package struct ProxyController: Sendable {
             error = .upstream(status: .badGateway, message: message, code: "upstream_error")
         }
         return error
-    }
-}
-
-/// Which upstream statuses move a request on to the next target (SPEC §5).
-package enum UpstreamStatus {
-    package static func isRetryable(_ status: Int) -> Bool {
-        status == 408 || status == 429 || status >= 500
     }
 }

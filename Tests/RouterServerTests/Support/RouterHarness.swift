@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOHTTP1
+import FakeUpstream
 import Foundation
 import Hummingbird
 import Logging

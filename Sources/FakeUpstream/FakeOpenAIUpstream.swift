@@ -7,7 +7,7 @@ import RouterCore
 import ServiceLifecycle
 import Synchronization
 
-/// A fake OpenAI-compatible upstream on 127.0.0.1:0 speaking Chat Completions' wire format
+/// A fake OpenAI-compatible upstream for tests, benchmarks and the end-to-end checks: on 127.0.0.1:0 speaking Chat Completions' wire format
 /// (non-streamed JSON and SSE chunks as in OpenAI's API reference). The requested model picks
 /// the behaviour:
 /// - `gpt-test`: a normal answer ("Hello there"), streamed when asked.
@@ -16,15 +16,22 @@ import Synchronization
 /// - `reset-stream`: two events, then the connection is dropped.
 /// - `fail-500`, `fail-429`, `fail-400`: that status with an OpenAI error body.
 /// - `hang`: never answers.
-final class FakeOpenAIUpstream: Sendable {
-    struct Received: Sendable {
-        var path: String
-        var headers: HTTPFields
-        var body: JSONValue?
+package final class FakeOpenAIUpstream: Sendable {
+    package struct Received: Sendable {
+        package var path: String
+        package var headers: HTTPFields
+        package var body: JSONValue?
     }
 
     private let received = Mutex<[Received]>([])
-    var requests: [Received] { received.withLock { $0 } }
+    private let recordRequests: Bool
+
+    /// `recordRequests: false` for benchmarks, where keeping every request would grow memory.
+    package init(recordRequests: Bool = true) {
+        self.recordRequests = recordRequests
+    }
+
+    package var requests: [Received] { received.withLock { $0 } }
 
     static let modelsBody: JSONValue = [
         "object": "list",
@@ -34,12 +41,12 @@ final class FakeOpenAIUpstream: Sendable {
         ],
     ]
 
-    func makeApplication(onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+    package func makeApplication(port: Int = 0, onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("/v1/models") { _, _ in Self.json(Self.modelsBody) }
         router.post("/v1/embeddings") { request, _ in
             let body = try await JSONValue.parse(request.body.collect(upTo: 1 << 20).readableBytesView)
-            self.received.withLock { $0.append(Received(path: "/v1/embeddings", headers: request.headers, body: body)) }
+            if self.recordRequests { self.received.withLock { $0.append(Received(path: "/v1/embeddings", headers: request.headers, body: body)) } }
             return Self.json([
                 "object": "list", "model": body["model"] ?? nil,
                 "data": [["object": "embedding", "index": 0, "embedding": [0.1, 0.2]]],
@@ -48,14 +55,14 @@ final class FakeOpenAIUpstream: Sendable {
         }
         router.post("/v1/chat/completions") { request, _ in
             let body = try await JSONValue.parse(request.body.collect(upTo: 1 << 20).readableBytesView)
-            self.received.withLock { $0.append(Received(path: "/v1/chat/completions", headers: request.headers, body: body)) }
+            if self.recordRequests { self.received.withLock { $0.append(Received(path: "/v1/chat/completions", headers: request.headers, body: body)) } }
             return try await Self.answer(body)
         }
         var logger = Logger(label: "fake-upstream")
         logger.logLevel = .critical
         return Application(
             router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in await onListening(channel.localAddress!.port!) },
             logger: logger
         )

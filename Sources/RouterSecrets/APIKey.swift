@@ -1,0 +1,58 @@
+import CSodium
+
+/// The `lr-` client key format: `lr-` + 43 base64url characters (32 random bytes, no padding).
+package enum APIKey {
+    package static let scheme = "lr-"
+    package static let bodyLength = 43
+    package static let length = scheme.count + bodyLength
+    /// Characters of the body kept in the non-secret prefix used for lookup and display.
+    package static let prefixBodyLength = 8
+
+    /// A new key from libsodium's RNG. Show it once; store only its bcrypt hash.
+    package static func generate() -> String {
+        var bytes = Sodium.randomBytes(32)
+        defer { Sodium.zero(&bytes) }
+        // sodium_base64_ENCODED_LEN is a C macro Swift cannot import: 43 characters + NUL.
+        let encodedLength = bodyLength + 1
+        var encoded = [CChar](repeating: 0, count: encodedLength)
+        defer { encoded.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) } }
+        bytes.withUnsafeBufferPointer { input in
+            encoded.withUnsafeMutableBufferPointer { output in
+                _ = sodium_bin2base64(
+                    output.baseAddress!, encodedLength, input.baseAddress!, 32,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+            }
+        }
+        return scheme + encoded.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// True for exactly `lr-` + 43 canonical base64url characters (the last one carries
+    /// 4 data bits, so its two low bits must be zero).
+    package static func isWellFormed(_ key: String) -> Bool {
+        let scalars = Array(key.unicodeScalars)
+        guard scalars.count == length, key.hasPrefix(scheme) else { return false }
+        var lastValue: UInt8 = 0
+        for scalar in scalars[scheme.count...] {
+            guard let value = base64URLValue(scalar) else { return false }
+            lastValue = value
+        }
+        return lastValue & 0b11 == 0
+    }
+
+    /// `lr-` + the first 8 body characters: enough to find the record, too little to matter.
+    /// Only meaningful for well-formed keys.
+    package static func prefix(of key: String) -> String {
+        String(key.prefix(scheme.count + prefixBodyLength))
+    }
+
+    private static func base64URLValue(_ scalar: Unicode.Scalar) -> UInt8? {
+        switch scalar.value {
+        case 0x41...0x5A: UInt8(scalar.value - 0x41)  // A-Z
+        case 0x61...0x7A: UInt8(scalar.value - 0x61 + 26)  // a-z
+        case 0x30...0x39: UInt8(scalar.value - 0x30 + 52)  // 0-9
+        case 0x2D: 62  // -
+        case 0x5F: 63  // _
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Checks presented `lr-` keys without a bcrypt per request.
+///
+/// - Malformed keys and unknown prefixes are refused with no bcrypt.
+/// - A key that verified once is remembered by a keyed BLAKE2b digest (never the key itself) and
+///   recognised in microseconds; each hit is re-checked against the current record's hash, state
+///   and expiry, so revoke, rotate, disable and expiry take effect at once.
+/// - A wrong key with a known prefix costs one bcrypt, then sits in a bounded negative cache.
+/// - bcrypt runs on `BcryptWorker`'s dedicated thread with a bounded queue; concurrent checks of
+///   the same key share one bcrypt; when the queue is full the check fails fast as `.overloaded`.
+package final class KeyVerifier: Sendable {
+    private struct CacheEntry {
+        let prefix: String
+        let hash: String
+    }
+
+    private struct State {
+        var recordsByPrefix: [String: KeyRecord] = [:]
+        var verified: [[UInt8]: CacheEntry] = [:]
+        var rejected: [[UInt8]: CacheEntry] = [:]
+        var rejectedOrder: [[UInt8]] = []
+        var waiting: [[UInt8]: [CheckedContinuation<Bool?, Never>]] = [:]
+        var bcryptRuns = 0
+    }
+
+    private enum Step {
+        case done(KeyVerification)
+        case bcrypt(KeyRecord)
+    }
+
+    private let state = LockedState(State())
+    private let worker: BcryptWorker
+    private let digestKey = Sodium.randomBytes(32)
+    private let negativeCacheCapacity: Int
+    private let now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - bcryptThreads: bcrypts allowed at once (1 leaves a core for serving on a 2-core machine).
+    ///   - bcryptQueueCapacity: checks allowed to wait for a bcrypt thread before failing fast.
+    ///   - negativeCacheCapacity: distinct wrong keys remembered (oldest forgotten first).
+    package init(
+        records: [KeyRecord], bcryptThreads: Int = 1, bcryptQueueCapacity: Int = 8,
+        negativeCacheCapacity: Int = 1024, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        worker = BcryptWorker(threadCount: bcryptThreads, queueCapacity: bcryptQueueCapacity)
+        self.negativeCacheCapacity = max(1, negativeCacheCapacity)
+        self.now = now
+        replaceRecords(records)
+    }
+
+    /// How many bcrypts have run (for `status` and tests).
+    package var bcryptRuns: Int {
+        state.withLock { $0.bcryptRuns }
+    }
+
+    package func verify(_ presentedKey: String) async -> KeyVerification {
+        guard APIKey.isWellFormed(presentedKey) else { return .invalid(.malformed) }
+        let digest = Sodium.genericHash(Array(presentedKey.utf8), key: digestKey, outputLength: 32)
+        let prefix = APIKey.prefix(of: presentedKey)
+        let date = now()
+
+        let step: Step = state.withLock { state in
+            if let entry = state.verified[digest] {
+                if let record = state.recordsByPrefix[entry.prefix], record.hash == entry.hash {
+                    return .done(Self.evaluate(record, at: date))
+                }
+                state.verified[digest] = nil
+            }
+            guard let record = state.recordsByPrefix[prefix] else { return .done(.invalid(.unknown)) }
+            if let entry = state.rejected[digest], entry.hash == record.hash { return .done(.invalid(.unknown)) }
+            // An unusable record is refused without spending a bcrypt on it.
+            guard record.isUsable(at: date) else { return .done(Self.evaluate(record, at: date)) }
+            return .bcrypt(record)
+        }
+        let record: KeyRecord
+        switch step {
+        case .done(let verification): return verification
+        case .bcrypt(let candidate): record = candidate
+        }
+
+        switch await bcrypt(presentedKey, against: record.hash, digest: digest) {
+        case nil:
+            return .invalid(.overloaded)
+        case false?:
+            state.withLock { state in
+                guard state.rejected[digest] == nil else { return }
+                state.rejected[digest] = CacheEntry(prefix: prefix, hash: record.hash)
+                state.rejectedOrder.append(digest)
+                if state.rejectedOrder.count > negativeCacheCapacity {
+                    state.rejected[state.rejectedOrder.removeFirst()] = nil
+                }
+            }
+            return .invalid(.unknown)
+        case true?:
+            return state.withLock { state in
+                // The records may have been replaced while bcrypt ran.
+                guard let current = state.recordsByPrefix[prefix], current.hash == record.hash else {
+                    return .invalid(.unknown)
+                }
+                state.verified[digest] = CacheEntry(prefix: prefix, hash: record.hash)
+                return Self.evaluate(current, at: now())
+            }
+        }
+    }
+
+    /// Live reload: swaps in the current records and forgets cache entries whose record vanished
+    /// or whose hash changed (rotation). State and expiry are re-checked on every hit anyway.
+    package func replaceRecords(_ records: [KeyRecord]) {
+        var byPrefix: [String: KeyRecord] = [:]
+        for record in records {
+            // Prefixes are unique by construction; should two collide, the live one wins.
+            if let existing = byPrefix[record.prefix], existing.state != .revoked, record.state == .revoked { continue }
+            byPrefix[record.prefix] = record
+        }
+        state.withLock { state in
+            state.recordsByPrefix = byPrefix
+            state.verified = state.verified.filter { byPrefix[$0.value.prefix]?.hash == $0.value.hash }
+            state.rejected = state.rejected.filter { byPrefix[$0.value.prefix]?.hash == $0.value.hash }
+            state.rejectedOrder.removeAll { state.rejected[$0] == nil }
+        }
+    }
+
+    private static func evaluate(_ record: KeyRecord, at date: Date) -> KeyVerification {
+        switch record.state {
+        case .revoked: return .invalid(.revoked)
+        case .disabled: return .invalid(.disabled)
+        case .active: return record.isExpired(at: date) ? .invalid(.expired) : .valid(record)
+        }
+    }
+
+    /// One bcrypt per digest at a time: later callers for the same key wait for the first one's
+    /// answer. nil when the worker queue is full.
+    private func bcrypt(_ key: String, against hash: String, digest: [UInt8]) async -> Bool? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool?, Never>) in
+            let isFirst = state.withLock { state in
+                let isFirst = state.waiting[digest] == nil
+                state.waiting[digest, default: []].append(continuation)
+                return isFirst
+            }
+            guard isFirst else { return }
+            let accepted = worker.submit { [self] in
+                let matches = Bcrypt.verify(key, against: hash)
+                finish(digest, result: matches, countingRun: true)
+            }
+            if !accepted { finish(digest, result: nil, countingRun: false) }
+        }
+    }
+
+    private func finish(_ digest: [UInt8], result: Bool?, countingRun: Bool) {
+        let waiters = state.withLock { state in
+            if countingRun { state.bcryptRuns += 1 }
+            return state.waiting.removeValue(forKey: digest) ?? []
+        }
+        for waiter in waiters { waiter.resume(returning: result) }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import RouterCore
+
+/// One attempt's request to one provider, in that provider's wire format, and the conversions
+/// of its answer back into the client's format. Pure apart from `send`.
+package struct UpstreamCall: Sendable {
+    package let clientFormat: ClientFormat
+    package let upstreamFormat: WireFormat
+    private let destination: Destination
+
+    private enum Destination: Sendable {
+        case http(url: String, headers: [(name: String, value: String)], body: ByteBuffer, timeout: Duration)
+        case mock(Endpoint, JSONValue, model: String)
+    }
+
+    /// The answer's body changes format on the way back.
+    package var translates: Bool {
+        switch (clientFormat, upstreamFormat) {
+        case (.openAI, .openAI), (.anthropicMessages, .anthropic): false
+        default: true
+        }
+    }
+
+    package static let anthropicVersion = "2023-06-01"
+
+    /// Builds the upstream request; throws an `OpenAIError` when this provider cannot serve it.
+    package static func prepare(
+        _ clientFormat: ClientFormat, json: JSONValue, stream: Bool, provider: ProviderSettings, model: String, credential: String?
+    ) throws -> UpstreamCall {
+        var json = json
+        json["model"] = .string(model)
+        let upstreamFormat: WireFormat = provider.type == .anthropic ? .anthropic : .openAI
+
+        // The request in the upstream's format, and which OpenAI endpoint it goes to.
+        let endpoint: Endpoint
+        switch (clientFormat, upstreamFormat) {
+        case (.openAI(let requested), .openAI):
+            endpoint = requested
+            if stream {
+                // Usage is captured for the log even when the client did not ask for it.
+                var options = json["stream_options"]?.objectValue ?? [:]
+                options["include_usage"] = true
+                json["stream_options"] = .object(options)
+            }
+        case (.openAI(let requested), .anthropic):
+            guard requested == .chatCompletions else {
+                throw OpenAIError.invalidRequest(
+                    "Provider '\(provider.name)' (anthropic) does not offer \(requested.rawValue); use a model of another provider.",
+                    code: "unsupported_endpoint")
+            }
+            endpoint = .chatCompletions
+            json = try translating { () throws(AnthropicError) in try AnthropicRequestTranslator.messagesRequest(fromChat: json, upstreamModel: model) }
+        case (.anthropicMessages, .anthropic):
+            endpoint = .chatCompletions
+        case (.anthropicMessages, .openAI):
+            endpoint = .chatCompletions
+            json = try translating { () throws(AnthropicError) in try AnthropicInboundTranslator.chatRequest(fromMessages: json, upstreamModel: model) }
+        }
+
+        if provider.type == .mock {
+            return UpstreamCall(clientFormat: clientFormat, upstreamFormat: .openAI, destination: .mock(endpoint, json, model: model))
+        }
+        let body = ByteBuffer(data: json.serialized())
+        switch upstreamFormat {
+        case .openAI:
+            return UpstreamCall(
+                clientFormat: clientFormat, upstreamFormat: .openAI,
+                destination: .http(
+                    url: OpenAICompatibleProvider.url(provider, endpoint),
+                    headers: OpenAICompatibleProvider.headers(provider, credential: credential, stream: stream),
+                    body: body, timeout: provider.timeout)
+            )
+        case .anthropic:
+            var headers: [(name: String, value: String)] = [
+                ("content-type", "application/json"),
+                ("accept", stream ? "text/event-stream" : "application/json"),
+                ("anthropic-version", anthropicVersion),
+            ]
+            if let credential, !credential.isEmpty { headers.append(("x-api-key", credential)) }
+            for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) {
+                headers.removeAll { $0.name.lowercased() == name.lowercased() }
+                headers.append((name, value))
+            }
+            return UpstreamCall(
+                clientFormat: clientFormat, upstreamFormat: .anthropic,
+                destination: .http(url: provider.baseURL + "/messages", headers: headers, body: body, timeout: provider.timeout)
+            )
+        }
+    }
+
+    package func send(using transport: UpstreamTransport) async throws(UpstreamError) -> UpstreamResponse {
+        switch destination {
+        case .mock(let endpoint, let json, let model):
+            return MockProvider.respond(to: endpoint, request: json, model: model)
+        case .http(let url, let headers, let body, let timeout):
+            return try await transport.send(method: .POST, url: url, headers: headers, body: body, timeout: timeout)
+        }
+    }
+
+    /// A successful non-streamed answer in the client's format, with its token usage.
+    package func clientSuccessBody(_ body: ByteBuffer, model: String) throws -> (ByteBuffer, TokenUsage?) {
+        switch (clientFormat, upstreamFormat) {
+        case (.openAI, .openAI):
+            return (body, UsageScanner.scan(body.readableBytesView))
+        case (.anthropicMessages, .anthropic):
+            let usage = (try? JSONValue.parse(body.readableBytesView)).map { AnthropicUsage(anthropicUsage: $0["usage"]) }
+            return (body, usage.map { TokenUsage(inputTokens: $0.promptTokens, outputTokens: $0.completionTokens) })
+        case (.openAI, .anthropic):
+            let json = try parseUpstream(body)
+            let translated = AnthropicResponseTranslator.chatCompletion(fromMessagesResponse: json, created: Int(Date().timeIntervalSince1970))
+            let usage = AnthropicUsage(anthropicUsage: json["usage"])
+            return (ByteBuffer(data: translated.serialized()), TokenUsage(inputTokens: usage.promptTokens, outputTokens: usage.completionTokens))
+        case (.anthropicMessages, .openAI):
+            let json = try parseUpstream(body)
+            let translated = AnthropicInboundTranslator.messagesResponse(fromChatCompletion: json, model: model)
+            let usage = UsageScanner.scan(body.readableBytesView)
+            return (ByteBuffer(data: translated.serialized()), usage)
+        }
+    }
+
+    /// An upstream 4xx error body, in the client's format.
+    package func clientErrorBody(_ body: ByteBuffer, status: Int) -> ByteBuffer {
+        guard translates else { return body }
+        let json = try? JSONValue.parse(body.readableBytesView)
+        switch clientFormat {
+        case .openAI:
+            return ByteBuffer(data: AnthropicError(anthropicBody: json, status: status).openAIBody.serialized())
+        case .anthropicMessages:
+            return ByteBuffer(data: AnthropicError(openAIBody: json, status: status).anthropicBody.serialized())
+        }
+    }
+
+    private func parseUpstream(_ body: ByteBuffer) throws -> JSONValue {
+        guard let json = try? JSONValue.parse(body.readableBytesView) else {
+            throw OpenAIError.upstream(status: .badGateway, message: "The upstream answered with invalid JSON.", code: "upstream_invalid_response")
+        }
+        return json
+    }
+
+    private static func translating(_ body: () throws(AnthropicError) -> JSONValue) throws(OpenAIError) -> JSONValue {
+        do {
+            return try body()
+        } catch {
+            throw OpenAIError.invalidRequest(error.message, param: error.param, code: "unsupported_content")
+        }
+    }
+}

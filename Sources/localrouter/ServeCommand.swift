@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RouterCore
+import RouterServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the daemon in the foreground (what the systemd unit runs).")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "HOST:PORT to listen on, overriding server.listen.")
+    var listen: String?
+
+    func run() async throws {
+        var (configuration, configPath) = try options.loadConfiguration()
+        if let listen {
+            do {
+                configuration.server.listen = try ListenAddress.parse(listen)
+            } catch {
+                throw CLIError("--listen \(listen): \(error.message)")
+            }
+        }
+        if !configuration.server.listen.isLoopback, !configuration.server.allowRemote {
+            throw CLIError(
+                "refusing to listen on \(configuration.server.listen): not a loopback address and server.allow_remote is not true")
+        }
+        let paths = options.paths
+        let logLevel = Logger.Level(rawValue: configuration.logging.level) ?? .info
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "localrouter")
+
+        var accessLog: AccessLogWriter?
+        if configuration.logging.accessLog {
+            do {
+                accessLog = try AccessLogWriter(directory: paths.logDirectory, retentionDays: configuration.logging.retentionDays)
+            } catch {
+                throw CLIError("cannot open the access log in \(paths.logDirectory): \(error)")
+            }
+        }
+        defer { accessLog?.close() }
+
+        let runtime = RouterRuntime(
+            configuration: configuration,
+            credentials: SecretLookup.resolver(paths: paths, environment: CLIContext.environment),
+            transport: UpstreamTransport(),
+            accessLog: accessLog,
+            logger: logger
+        )
+        let daemon = RouterDaemon(runtime: runtime)
+        let listenAddress = configuration.server.listen
+        let path = configPath
+        try await daemon.run { port in
+            var address = listenAddress
+            address.port = port
+            logger.info("listening on http://\(address) (config: \(path))")
+        }
+        await runtime.transport.shutdown()
+    }
+}
