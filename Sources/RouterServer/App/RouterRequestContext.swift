@@ -6,8 +6,8 @@ package struct RouterRequestContext: RequestContext {
     package let requestID: String
     /// Filled by the controllers, read by the access-log middleware.
     package let trace: RequestTrace
-    /// The authenticated client key's name, once auth has run.
-    package var keyName: String?
+    /// The authenticated client, once auth has run.
+    package var identity: ClientIdentity?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

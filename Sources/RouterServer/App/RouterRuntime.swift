@@ -15,6 +15,7 @@ package final class RouterRuntime: Sendable {
     }
 
     package let transport: UpstreamTransport
+    package let routing = RoutingState()
     package let accessLog: AccessLogSink?
     package let logger: Logger
     package let startedAt = ContinuousClock.now

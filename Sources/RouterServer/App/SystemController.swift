@@ -21,7 +21,8 @@ package struct SystemController: Sendable {
         }
         router.get("/v1/models") { _, context in
             let catalog = runtime.snapshot.catalog
-            let data: [JSONValue] = catalog.entries.map { entry in
+            let visible = catalog.entries.filter { context.identity?.allows($0.id) ?? true }
+            let data: [JSONValue] = visible.map { entry in
                 ["id": .string(entry.id), "object": "model", "created": 0, "owned_by": .string(entry.ownedBy)]
             }
             context.trace.update { $0.status = 200 }

@@ -58,6 +58,10 @@ extension OpenAIError {
         OpenAIError(status: .notFound, message: message, type: "invalid_request_error", param: "model", code: "model_not_found")
     }
 
+    package static func permissionDenied(_ message: String) -> OpenAIError {
+        OpenAIError(status: .forbidden, message: message, type: "invalid_request_error", code: "model_not_allowed")
+    }
+
     package static func bodyTooLarge(limit: Int) -> OpenAIError {
         OpenAIError(
             status: .contentTooLarge,

@@ -62,9 +62,14 @@ package struct ProxyController: Sendable {
             throw OpenAIError.modelNotFound("The model '\(model)' does not exist.")
         }
         trace.update { $0.route = route?.name }
+        let modelID = route?.name ?? targets.first?.target ?? model
+        if let identity = context.identity, !identity.allows(modelID) {
+            throw OpenAIError.permissionDenied("The key '\(identity.keyName)' may not use the model '\(modelID)'.")
+        }
         let clientWantsUsage = json["stream_options"]?["include_usage"]?.boolValue == true
 
-        let plan = Array(targets.prefix(max(1, configuration.retry.attempts)))
+        let routing = runtime.routing
+        let plan = routing.plan(route: route, targets: targets, configuration: configuration)
         var failures: [AttemptFailure] = []
         for (index, target) in plan.enumerated() {
             trace.update { $0.attempts = index + 1 }
@@ -84,12 +89,17 @@ package struct ProxyController: Sendable {
                 continue
             }
             let response: UpstreamResponse
+            let attemptStart = ContinuousClock.now
+            routing.attemptStarted(target)
             do {
                 response = try await call.send(using: runtime.transport)
             } catch {
+                routing.attemptFailed(target, failure: error.routingFailure, message: error.message, retryAfter: nil)
+                routing.attemptFinished(target)
                 failures.append(AttemptFailure(target: target.target, reason: error.message, kind: error.kind == .timeout ? .timeout : .other))
                 continue
             }
+            let timeToHead = ContinuousClock.now - attemptStart
             trace.update {
                 $0.provider = provider.name
                 $0.upstreamModel = target.model
@@ -97,17 +107,24 @@ package struct ProxyController: Sendable {
             let headers = Self.routedHeaders(provider: provider.name, model: target.model, attempts: index + 1)
 
             if (200..<300).contains(response.status) {
+                routing.attemptSucceeded(target, timeToFirstByte: timeToHead)
                 if stream, response.isEventStream {
-                    return relayStream(response, call: call, model: target.model, clientWantsUsage: clientWantsUsage, deadline: deadline, context: context, headers: headers)
+                    return relayStream(
+                        response, call: call, target: target, clientWantsUsage: clientWantsUsage, deadline: deadline,
+                        context: context, headers: headers)
                 }
+                defer { routing.attemptFinished(target) }
                 return try await relayWhole(response, call: call, model: target.model, deadline: deadline, trace: trace, headers: headers)
             }
+            defer { routing.attemptFinished(target) }
 
             let errorBody = (try? await withUpstreamChunks(of: response.body, deadline: deadline) { chunks in
                 await Self.collect(chunks, limit: 64 * 1024)
             }) ?? ByteBuffer()
             let upstreamMessage = Self.redact(Self.errorMessage(in: errorBody), secret: credential)
             if UpstreamFailure.isRetryable(status: response.status) {
+                let retryAfter = response.header("retry-after").flatMap { RetryAfter.parse($0, now: Date()) }
+                routing.attemptFailed(target, failure: .status(response.status), message: upstreamMessage ?? "HTTP \(response.status)", retryAfter: retryAfter)
                 let kind: AttemptFailure.Kind = [429, 503, 529].contains(response.status) ? .unavailable : .other
                 failures.append(
                     AttemptFailure(
@@ -118,6 +135,8 @@ package struct ProxyController: Sendable {
                 continue
             }
             // Other 4xx go back to the client as they came, in its own format, secrets scrubbed.
+            // The upstream is healthy: the request was at fault.
+            routing.attemptSucceeded(target, timeToFirstByte: timeToHead)
             trace.update { $0.errorClass = "upstream_\(response.status)" }
             var errorHeaders = headers
             errorHeaders[.contentType] = "application/json"
@@ -130,7 +149,7 @@ package struct ProxyController: Sendable {
     // MARK: Relaying
 
     private func relayStream(
-        _ response: UpstreamResponse, call: UpstreamCall, model: String, clientWantsUsage: Bool,
+        _ response: UpstreamResponse, call: UpstreamCall, target: RouteTarget, clientWantsUsage: Bool,
         deadline: ContinuousClock.Instant, context: RouterRequestContext, headers: HTTPFields
     ) -> Response {
         let trace = context.trace
@@ -146,8 +165,12 @@ package struct ProxyController: Sendable {
         let completion = RequestCompletion(context: context)
         let created = Int(Date().timeIntervalSince1970)
         let requestID = context.requestID
+        let model = target.model
         let body = ResponseBody { writer in
-            defer { completion.complete(runtime) }
+            defer {
+                runtime.routing.attemptFinished(target)
+                completion.complete(runtime)
+            }
             do {
                 switch (call.clientFormat, call.upstreamFormat) {
                 case (.openAI, .openAI):

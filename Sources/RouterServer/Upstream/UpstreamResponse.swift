@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import RouterCore
 import NIOCore
 
 /// An upstream's answer as the proxy sees it, whether it came over HTTP or from the
@@ -108,4 +109,15 @@ package struct UpstreamError: Error, Sendable, CustomStringConvertible {
     }
 
     package var description: String { message }
+}
+
+extension UpstreamError {
+    /// The same failure as the routing state machines classify it.
+    package var routingFailure: UpstreamFailure {
+        switch kind {
+        case .timeout: .timeout
+        case .connectionClosed: .connectionClosed
+        case .connect, .invalidResponse, .configuration: .connect
+        }
+    }
 }
