@@ -57,10 +57,15 @@ struct ServeCommand: AsyncParsableCommand {
         let daemon = RouterDaemon(runtime: runtime)
         let listenAddress = configuration.server.listen
         let path = configPath
-        try await daemon.run { port in
-            var address = listenAddress
-            address.port = port
-            logger.info("listening on http://\(address) (config: \(path))")
+        do {
+            try await daemon.run { port in
+                var address = listenAddress
+                address.port = port
+                logger.info("listening on http://\(address) (config: \(path))")
+            }
+        } catch {
+            await runtime.transport.shutdown()
+            throw error
         }
         await runtime.transport.shutdown()
     }

@@ -14,7 +14,8 @@ package struct ModelDiscoveryService: Service {
     }
 
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Ends quietly at graceful shutdown: the sleep's CancellationError is expected.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await discoverAll()
                 try await Task.sleep(for: runtime.snapshot.configuration.health.interval)

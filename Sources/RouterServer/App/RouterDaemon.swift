@@ -40,7 +40,11 @@ package struct RouterDaemon: Sendable {
         let configuration = runtime.snapshot.configuration
         let application = makeApplication(listen: configuration.server.listen, onListening: onListening)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: application)] + ([ModelDiscoveryService(runtime: runtime)] + extraServices).map { .init(service: $0) },
+            services: [.init(service: application)]
+                + ([ModelDiscoveryService(runtime: runtime)] + extraServices).map {
+                    // A background service that ends (or fails) must not cancel requests in flight.
+                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: runtime.logger
         )

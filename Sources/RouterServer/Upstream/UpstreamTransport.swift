@@ -59,8 +59,10 @@ package final class UpstreamTransport: Sendable {
         )
     }
 
+    /// Must run before the transport is released (AsyncHTTPClient traps otherwise).
     package func shutdown() async {
-        try? await client.shutdown()
+        // `.get()`: the plain `await client.shutdown()` resolves to the EventLoopFuture overload.
+        try? await client.shutdown().get()
     }
 
     static func classify(_ error: any Error) -> UpstreamError {
