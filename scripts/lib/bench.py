@@ -1,0 +1,189 @@
+"""scripts/bench's engine: direct vs through LocalRouter, in one run, on loopback."""
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_for(path: Path, pattern: str, timeout: float = 20.0) -> re.Match:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists():
+            match = re.search(pattern, path.read_text(errors="replace"))
+            if match:
+                return match
+        time.sleep(0.002)
+    raise TimeoutError(f"{path}: no {pattern!r}")
+
+
+def to_ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, body: str, key: str | None, connections: int, duration: int, tmp: Path) -> dict:
+    script = tmp / "post.lua"
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if key:
+        headers += f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{headers}')
+    threads = min(connections, 2)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "p50": to_ms(percentiles["50"]), "p99": to_ms(percentiles["99"]),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def first_byte_ms(port: int, body: str, key: str | None, path: str, samples: int = 50) -> float:
+    times = []
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    for _ in range(samples):
+        start = time.perf_counter()
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read1(1)
+        times.append((time.perf_counter() - start) * 1000)
+        response.read()
+    connection.close()
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin-dir", required=True)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args()
+    bins = Path(args.bin_dir)
+    tmp = Path(tempfile.mkdtemp(prefix="lr-bench-"))
+    env = dict(os.environ, HOME=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"), XDG_DATA_HOME=str(tmp / "data"),
+               XDG_STATE_HOME=str(tmp / "state"), XDG_RUNTIME_DIR=str(tmp / "run"))
+    (tmp / "run").mkdir(mode=0o700)
+    processes = []
+    try:
+        upstream_log = tmp / "upstream.log"
+        upstream = subprocess.Popen([str(bins / "lr-fake-upstream")], stdout=open(upstream_log, "w"), stderr=subprocess.STDOUT)
+        processes.append(upstream)
+        upstream_port = int(wait_for(upstream_log, r"listening on (\d+)").group(1))
+
+        localrouter = str(bins / "localrouter")
+        key = None
+        root_help = subprocess.run([localrouter, "--help"], env=env, capture_output=True, text=True).stdout
+        if re.search(r"^\s+keys\s", root_help, re.MULTILINE):
+            subprocess.run([localrouter, "init", "--config", str(tmp / "init.yaml")], env=env, check=True, capture_output=True)
+            key = subprocess.run([localrouter, "keys", "create", "bench"], env=env, check=True, capture_output=True,
+                                 text=True).stdout.strip().splitlines()[-1]
+        config = tmp / "config.yaml"
+        config.write_text(f"""version: 1
+server:
+  listen: 127.0.0.1:0
+providers:
+  fake:
+    type: openai-compatible
+    base_url: http://127.0.0.1:{upstream_port}/v1
+    models: [gpt-test]
+""")
+        router_log = tmp / "router.log"
+        started = time.perf_counter()
+        router = subprocess.Popen([localrouter, "serve", "--config", str(config)], env=env,
+                                  stdout=open(router_log, "w"), stderr=subprocess.STDOUT)
+        processes.append(router)
+        # Ready = the daemon logged the port it is listening on.
+        router_port = None
+        deadline = time.time() + 20
+        while router_port is None and time.time() < deadline:
+            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", router_log.read_text(errors="replace")) if router_log.exists() else None
+            if match:
+                router_port = int(match.group(1))
+            else:
+                time.sleep(0.001)
+        ready_ms = (time.perf_counter() - started) * 1000
+        if router_port is None:
+            raise SystemExit(f"router did not report its port: {router_log.read_text()}")
+
+        direct_body = json.dumps({"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]})
+        routed_body = json.dumps({"model": "fake/gpt-test", "messages": [{"role": "user", "content": "hi"}]})
+        stream_direct = json.dumps({"model": "gpt-test", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+        stream_routed = json.dumps({"model": "fake/gpt-test", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+
+        # Warm up both paths (connection pools, lazy initialisation).
+        run_wrk(f"http://127.0.0.1:{upstream_port}/v1/chat/completions", direct_body, None, 4, 1, tmp)
+        run_wrk(f"http://127.0.0.1:{router_port}/v1/chat/completions", routed_body, key, 4, 1, tmp)
+        time.sleep(1)
+        idle_rss = rss_kib(router.pid)
+
+        rows = []
+        peak_rss = idle_rss
+        for connections in [int(c) for c in args.connections.split(",")]:
+            direct = run_wrk(f"http://127.0.0.1:{upstream_port}/v1/chat/completions", direct_body, None, connections, args.duration, tmp)
+            sampling = True
+            peak = [0]
+
+            def sample() -> None:
+                while sampling:
+                    peak[0] = max(peak[0], rss_kib(router.pid))
+                    time.sleep(0.1)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            routed = run_wrk(f"http://127.0.0.1:{router_port}/v1/chat/completions", routed_body, key, connections, args.duration, tmp)
+            sampling = False
+            sampler.join()
+            peak_rss = max(peak_rss, peak[0])
+            rows.append((connections, direct, routed, peak[0]))
+
+        ttfb_direct = first_byte_ms(upstream_port, stream_direct, None, "/v1/chat/completions")
+        ttfb_routed = first_byte_ms(router_port, stream_routed, key, "/v1/chat/completions")
+
+        print(f"\nLocalRouter benchmark ({'debug' if args.debug else 'release'} build), {args.duration}s per run, loopback, "
+              f"fake upstream = lr-fake-upstream, auth: {'lr- key' if key else 'none'}")
+        print(f"{'conns':>5} | {'direct p50':>10} {'p99':>8} {'req/s':>9} | {'router p50':>10} {'p99':>8} {'req/s':>9} | "
+              f"{'added p50':>9} {'added p99':>9} {'rps ratio':>9} | {'errors':>6} {'RSS MB':>7}")
+        for connections, direct, routed, peak in rows:
+            print(f"{connections:>5} | {direct['p50']:>8.3f}ms {direct['p99']:>6.3f}ms {direct['rps']:>9.0f} | "
+                  f"{routed['p50']:>8.3f}ms {routed['p99']:>6.3f}ms {routed['rps']:>9.0f} | "
+                  f"{routed['p50'] - direct['p50']:>7.3f}ms {routed['p99'] - direct['p99']:>7.3f}ms "
+                  f"{routed['rps'] / direct['rps']:>9.2f} | {routed['errors']:>6} {peak / 1024:>7.1f}")
+            if routed["socket_errors"]:
+                print(f"      router socket errors: {routed['socket_errors']}")
+        print(f"time to first streamed byte (median of 50): direct {ttfb_direct:.3f} ms, router {ttfb_routed:.3f} ms, "
+              f"added {ttfb_routed - ttfb_direct:.3f} ms")
+        print(f"RSS idle {idle_rss / 1024:.1f} MB, peak under load {peak_rss / 1024:.1f} MB; start to ready {ready_ms:.0f} ms")
+    finally:
+        for process in reversed(processes):
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()
