@@ -51,3 +51,14 @@ def test_unknown_model_is_anthropic_shaped_not_found(client):
     with pytest.raises(anthropic.NotFoundError) as raised:
         client.messages.create(model="nope", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
     assert raised.value.body["error"]["type"] == "not_found_error"
+
+
+def test_count_tokens_passes_through_to_anthropic(client):
+    result = client.messages.count_tokens(model="claude/claude-test", messages=[{"role": "user", "content": "hi"}])
+    assert result.input_tokens == 42
+
+
+def test_count_tokens_for_other_providers_is_a_clear_not_found(client):
+    with pytest.raises(anthropic.NotFoundError) as raised:
+        client.messages.count_tokens(model="default", messages=[{"role": "user", "content": "hi"}])
+    assert "anthropic provider" in raised.value.body["error"]["message"]

@@ -27,6 +27,14 @@ package struct ProxyController: Sendable {
                 return AnthropicErrorRendering.response(for: error)
             }
         }
+        router.post("/v1/messages/count_tokens") { request, context in
+            do {
+                return try await countTokens(request, context)
+            } catch let error as OpenAIError {
+                context.trace.update { $0.status = Int(error.status.code) }
+                return AnthropicErrorRendering.response(for: error)
+            }
+        }
     }
 
     /// Largest upstream non-streamed body the router will hold.
@@ -144,6 +152,60 @@ package struct ProxyController: Sendable {
             return Response(status: .init(code: response.status), headers: errorHeaders, body: .init(byteBuffer: body))
         }
         throw Self.allAttemptsFailed(failures)
+    }
+
+    /// `POST /v1/messages/count_tokens`: passed to the first Anthropic provider the model routes
+    /// to. Other providers have no such endpoint, and an estimate would be a guess.
+    func countTokens(_ request: Request, _ context: RouterRequestContext) async throws -> Response {
+        let snapshot = runtime.snapshot
+        let configuration = snapshot.configuration
+        var json = try await Self.readJSONBody(request, limit: configuration.server.maxBody)
+        guard let model = json["model"]?.stringValue, !model.isEmpty else {
+            throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
+        }
+        context.trace.update { $0.model = model }
+        let resolution = snapshot.catalog.resolve(model)
+        guard case .targets(let route, let targets) = resolution else {
+            if case .notFound(let message) = resolution { throw OpenAIError.modelNotFound(message) }
+            throw OpenAIError.modelNotFound("The model '\(model)' does not exist.")
+        }
+        let modelID = route?.name ?? targets.first?.target ?? model
+        if let identity = context.identity, !identity.allows(modelID) {
+            throw OpenAIError.permissionDenied("The key '\(identity.keyName)' may not use the model '\(modelID)'.")
+        }
+        guard let target = targets.first(where: { configuration.provider(named: $0.providerName)?.type == .anthropic }),
+            let provider = configuration.provider(named: target.providerName)
+        else {
+            throw OpenAIError(
+                status: .notFound, message: "count_tokens is only available when '\(model)' routes to an anthropic provider.",
+                type: "invalid_request_error", code: "not_found")
+        }
+        json["model"] = .string(target.model)
+        var headers: [(name: String, value: String)] = [("content-type", "application/json"), ("anthropic-version", UpstreamCall.anthropicVersion)]
+        if let credential = snapshot.credentials[provider.name] { headers.append(("x-api-key", credential)) }
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        context.trace.update {
+            $0.route = route?.name
+            $0.provider = provider.name
+            $0.upstreamModel = target.model
+            $0.attempts = 1
+        }
+        let response: UpstreamResponse
+        do {
+            response = try await runtime.transport.send(
+                method: .POST, url: provider.baseURL + "/messages/count_tokens", headers: headers,
+                body: ByteBuffer(data: json.serialized()), timeout: provider.timeout)
+        } catch {
+            throw OpenAIError.upstream(
+                status: error.kind == .timeout ? .gatewayTimeout : .badGateway, message: "\(target.target): \(error.message)",
+                code: error.kind == .timeout ? "upstream_timeout" : "upstream_error")
+        }
+        let body = try await response.collectBody(limit: 1 << 20)
+        var responseHeaders = Self.routedHeaders(provider: provider.name, model: target.model, attempts: 1)
+        responseHeaders[.contentType] = "application/json"
+        return Response(
+            status: .init(code: response.status), headers: responseHeaders,
+            body: .init(byteBuffer: Self.redact(body, secret: snapshot.credentials[provider.name])))
     }
 
     // MARK: Relaying
