@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import RouterCore
 import Testing
@@ -216,5 +218,59 @@ struct RoutingHealthTests {
     @Test func baseURLsLoseUserInfoAndQueries() {
         #expect(ProvidersReport.displayURL("https://user:sk-secret@api.example.com/v1?key=AIza123") == "https://api.example.com/v1")
         #expect(ProvidersReport.displayURL("http://127.0.0.1:11434") == "http://127.0.0.1:11434")
+    }
+}
+
+/// The loopback rule over a real non-loopback connection (skipped on machines with no such interface).
+@Suite("/health/providers and /status refuse remote clients")
+struct RoutingRemoteClientTests {
+    /// The first IPv4 address of an interface that is up and not loopback.
+    static let externalAddress: String? = {
+        var interfaces: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&interfaces) == 0, let first = interfaces else { return nil }
+        defer { freeifaddrs(interfaces) }
+        for pointer in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            let interface = pointer.pointee
+            guard let address = interface.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
+                (interface.ifa_flags & UInt32(IFF_UP)) != 0, (interface.ifa_flags & UInt32(IFF_LOOPBACK)) == 0
+            else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0
+            else { continue }
+            return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return nil
+    }()
+
+    @Test(.enabled(if: externalAddress != nil, "no non-loopback IPv4 interface"))
+    func remoteClientsWithoutAKeyAreRefused() async throws {
+        let external = try #require(Self.externalAddress)
+        var configuration = Configuration()
+        var mock = ProviderSettings(name: "mock", type: .mock, baseURL: "mock://local")
+        mock.models = ["echo"]
+        configuration.providers = [mock]
+        configuration.server.allowRemote = true
+        var logger = Logger(label: "router")
+        logger.logLevel = .critical
+        let runtime = RouterRuntime(
+            configuration: configuration, credentials: { _ in .failure(CredentialProblem("none")) },
+            transport: UpstreamTransport(), accessLog: nil, logger: logger)
+        let daemon = RouterDaemon(runtime: runtime)
+        try await withServices([{ onListening in daemon.makeApplication(listen: .init(host: "0.0.0.0", port: 0), onListening: onListening) }]) {
+            ports in
+            for path in ["/health/providers", "/status"] {
+                let remote = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://\(external):\(ports[0])\(path)"), timeout: .seconds(5))
+                #expect(remote.status.code == 403)
+                let body = String(buffer: try await remote.body.collect(upTo: 1 << 20))
+                #expect(try parseJSON(body)["error"]?["code"] != nil)
+                let local = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(ports[0])\(path)"), timeout: .seconds(5))
+                #expect(local.status.code == 200)
+                _ = try await local.body.collect(upTo: 1 << 20)
+            }
+            // /health stays open to everyone.
+            let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://\(external):\(ports[0])/health"), timeout: .seconds(5))
+            #expect(health.status.code == 200)
+        }
+        await runtime.transport.shutdown()
     }
 }

@@ -196,9 +196,9 @@ package struct ProxyController: Sendable {
         let requestID = context.requestID
         let model = ticket.target.model
         let body = ResponseBody { writer in
-            var outcomeKnown = false
+            var clientWentAway = false
             defer {
-                if !outcomeKnown { Self.recordStreamOutcome(ticket, trace: trace, routing: runtime.routing) }
+                if !clientWentAway { Self.recordStreamOutcome(ticket, trace: trace, routing: runtime.routing) }
                 runtime.routing.attemptFinished(ticket)
                 recordCost(trace, provider: provider, model: model, configuration: configuration)
                 completion.complete(runtime)
@@ -222,7 +222,7 @@ package struct ProxyController: Sendable {
                 }
             } catch {
                 // The client went away (a write failed): no verdict on the target.
-                outcomeKnown = true
+                clientWentAway = true
                 trace.update { $0.errorClass = $0.errorClass ?? "client_disconnected" }
                 throw error
             }
