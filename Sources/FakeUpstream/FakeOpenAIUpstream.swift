@@ -16,6 +16,9 @@ import Synchronization
 /// - `reset-stream`: two events, then the connection is dropped.
 /// - `fail-500`, `fail-429`, `fail-400`: that status with an OpenAI error body.
 /// - `hang`: never answers.
+///
+/// Per instance, `forceStatus(_:for:)` makes one model answer an error status until cleared, and
+/// `forceModelListingStatus(_:)` does the same for `GET /v1/models` (what health checks call).
 package final class FakeOpenAIUpstream: Sendable {
     package struct Received: Sendable {
         package var path: String
@@ -25,6 +28,9 @@ package final class FakeOpenAIUpstream: Sendable {
 
     private let received = Mutex<[Received]>([])
     private let recordRequests: Bool
+    private let forcedStatuses = Mutex<[String: Int]>([:])
+    private let listings = Mutex<[Received]>([])
+    private let forcedListingStatus = Mutex<Int?>(nil)
 
     /// `recordRequests: false` for benchmarks, where keeping every request would grow memory.
     package init(recordRequests: Bool = true) {
@@ -32,6 +38,26 @@ package final class FakeOpenAIUpstream: Sendable {
     }
 
     package var requests: [Received] { received.withLock { $0 } }
+
+    /// How many chat completions asked for `model`.
+    package func requestCount(model: String) -> Int {
+        received.withLock { $0.count { $0.path == "/v1/chat/completions" && $0.body?["model"]?.stringValue == model } }
+    }
+
+    /// `GET /v1/models` requests received (kept apart from `requests`).
+    package var modelListings: [Received] { listings.withLock { $0 } }
+
+    /// From now on chat completions for `model` answer `status` with an OpenAI error body (a
+    /// server error, or a 429 with `Retry-After: 7`); nil restores the model's usual behaviour.
+    package func forceStatus(_ status: Int?, for model: String) {
+        forcedStatuses.withLock { $0[model] = status }
+    }
+
+    /// From now on `GET /v1/models` answers `status`, with a message that echoes the credential it
+    /// received; nil restores the listing.
+    package func forceModelListingStatus(_ status: Int?) {
+        forcedListingStatus.withLock { $0 = status }
+    }
 
     static let modelsBody: JSONValue = [
         "object": "list",
@@ -43,7 +69,15 @@ package final class FakeOpenAIUpstream: Sendable {
 
     package func makeApplication(port: Int = 0, onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
-        router.get("/v1/models") { _, _ in Self.json(Self.modelsBody) }
+        router.get("/v1/models") { request, _ in
+            if self.recordRequests { self.listings.withLock { $0.append(Received(path: "/v1/models", headers: request.headers, body: nil)) } }
+            if let status = self.forcedListingStatus.withLock({ $0 }) {
+                // Echoes the credential it got, as careless upstreams do, so tests can prove the router redacts it.
+                let credential = request.headers[.authorization] ?? request.headers[HTTPField.Name("x-api-key")!] ?? "none"
+                return Self.error(status: .init(code: status), type: "server_error", message: "Listing failed for \(credential)")
+            }
+            return Self.json(Self.modelsBody)
+        }
         router.post("/v1/embeddings") { request, _ in
             let body = try await JSONValue.parse(request.body.collect(upTo: 1 << 20).readableBytesView)
             if self.recordRequests { self.received.withLock { $0.append(Received(path: "/v1/embeddings", headers: request.headers, body: body)) } }
@@ -56,6 +90,11 @@ package final class FakeOpenAIUpstream: Sendable {
         router.post("/v1/chat/completions") { request, _ in
             let body = try await JSONValue.parse(request.body.collect(upTo: 1 << 20).readableBytesView)
             if self.recordRequests { self.received.withLock { $0.append(Received(path: "/v1/chat/completions", headers: request.headers, body: body)) } }
+            if let model = body["model"]?.stringValue, let status = self.forcedStatuses.withLock({ $0[model] }) {
+                return Self.error(
+                    status: .init(code: status), type: status == 429 ? "rate_limit_exceeded" : "server_error",
+                    message: "Forced failure", retryAfter: status == 429 ? "7" : nil)
+            }
             return try await Self.answer(body)
         }
         var logger = Logger(label: "fake-upstream")

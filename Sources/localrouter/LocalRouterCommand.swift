@@ -1,15 +1,16 @@
 import ArgumentParser
+import RouterServer
 
 @main
 struct LocalRouterCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = RouterVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "localrouter",
         abstract: "A local-first LLM router: one OpenAI-compatible endpoint on localhost for all your providers.",
         version: "localrouter \(version)",
         subcommands: [
-            ServeCommand.self, InitCommand.self, ConfigCommand.self, ModelsCommand.self,
+            ServeCommand.self, InitCommand.self, ConfigCommand.self, ModelsCommand.self, StatusCommand.self,
         ]
     )
 }

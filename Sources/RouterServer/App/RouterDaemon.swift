@@ -22,14 +22,17 @@ package struct RouterDaemon: Sendable {
     ) -> some ApplicationProtocol {
         let router = Router(context: RouterRequestContext.self)
         router.middlewares.add(RequestMiddleware(runtime: runtime))
-        SystemController(runtime: runtime).register(on: router)
+        let listener = BoundListener(listen)
+        SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime).register(on: router)
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: listen.port), serverName: nil),
             onServerRunning: { channel in
-                await onListening(channel.localAddress?.port ?? listen.port)
+                let port = channel.localAddress?.port ?? listen.port
+                listener.bound(port: port)
+                await onListening(port)
             },
             logger: runtime.logger
         )
@@ -41,7 +44,7 @@ package struct RouterDaemon: Sendable {
         let application = makeApplication(listen: configuration.server.listen, onListening: onListening)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: application)]
-                + ([ModelDiscoveryService(runtime: runtime)] + extraServices).map {
+                + ([HealthCheckService(runtime: runtime)] + extraServices).map {
                     // A background service that ends (or fails) must not cancel requests in flight.
                     .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
                 },

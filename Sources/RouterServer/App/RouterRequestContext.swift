@@ -1,17 +1,21 @@
 import Hummingbird
+import NIOCore
 
 /// Per-request state carried from middleware to controllers.
-package struct RouterRequestContext: RequestContext {
+package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext {
     package var coreContext: CoreRequestContextStorage
     package let requestID: String
     /// Filled by the controllers, read by the access-log middleware.
     package let trace: RequestTrace
     /// The authenticated client, once auth has run.
     package var identity: ClientIdentity?
+    /// The client's address; `/health/providers` and `/status` answer loopback clients only.
+    package let remoteAddress: SocketAddress?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = RequestIdentifier.next()
         self.trace = RequestTrace()
+        self.remoteAddress = source.channel.remoteAddress
     }
 }

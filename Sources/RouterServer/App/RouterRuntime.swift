@@ -15,7 +15,7 @@ package final class RouterRuntime: Sendable {
     }
 
     package let transport: UpstreamTransport
-    package let routing = RoutingState()
+    package let routing: RoutingState
     package let accessLog: AccessLogSink?
     package let logger: Logger
     package let startedAt = ContinuousClock.now
@@ -28,9 +28,11 @@ package final class RouterRuntime: Sendable {
         credentials: CredentialResolver,
         transport: UpstreamTransport,
         accessLog: AccessLogSink?,
-        logger: Logger
+        logger: Logger,
+        routing: RoutingState = RoutingState()
     ) {
         self.transport = transport
+        self.routing = routing
         self.accessLog = accessLog
         self.logger = logger
         self.current = Mutex(Self.makeSnapshot(configuration, credentials: credentials, discovered: [:]))

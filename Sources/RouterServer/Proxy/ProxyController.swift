@@ -79,10 +79,13 @@ package struct ProxyController: Sendable {
         let routing = runtime.routing
         let plan = routing.plan(route: route, targets: targets, configuration: configuration)
         var failures: [AttemptFailure] = []
-        for (index, target) in plan.enumerated() {
-            trace.update { $0.attempts = index + 1 }
+        var tried = 0
+        for (position, attempt) in plan.enumerated() {
+            let target = attempt.target
             guard let provider = configuration.provider(named: target.providerName) else { continue }
             if let problem = snapshot.credentialProblems[provider.name] {
+                tried += 1
+                trace.update { $0.attempts = tried }
                 failures.append(AttemptFailure(target: target.target, reason: problem, kind: .other))
                 continue
             }
@@ -93,17 +96,27 @@ package struct ProxyController: Sendable {
             } catch let error as OpenAIError {
                 // The request cannot be expressed for this provider (e.g. embeddings on anthropic).
                 if plan.count == 1 { throw error }
+                tried += 1
+                trace.update { $0.attempts = tried }
                 failures.append(AttemptFailure(target: target.target, reason: error.message, kind: .other))
                 continue
             }
+            // The breaker may turn the target away since planning (a concurrent request took the
+            // half-open probe); the last entry goes anyway when nothing was tried, so a request
+            // never fails without a try.
+            let mustSend = tried == 0 && position == plan.count - 1
+            guard let ticket = routing.attemptStarted(attempt, configuration: configuration, mustSend: mustSend) else { continue }
+            tried += 1
+            trace.update { $0.attempts = tried }
             let response: UpstreamResponse
             let attemptStart = ContinuousClock.now
-            routing.attemptStarted(target)
             do {
                 response = try await call.send(using: runtime.transport)
             } catch {
-                routing.attemptFailed(target, failure: error.routingFailure, message: error.message, retryAfter: nil)
-                routing.attemptFinished(target)
+                routing.attemptFinished(ticket)
+                // The client went away: that says nothing about the target.
+                if Task.isCancelled { throw CancellationError() }
+                routing.attemptFailed(ticket, failure: error.routingFailure, message: error.message, retryAfter: nil)
                 failures.append(AttemptFailure(target: target.target, reason: error.message, kind: error.kind == .timeout ? .timeout : .other))
                 continue
             }
@@ -112,19 +125,32 @@ package struct ProxyController: Sendable {
                 $0.provider = provider.name
                 $0.upstreamModel = target.model
             }
-            let headers = Self.routedHeaders(provider: provider.name, model: target.model, attempts: index + 1)
+            let headers = Self.routedHeaders(provider: provider.name, model: target.model, attempts: tried)
 
             if (200..<300).contains(response.status) {
-                routing.attemptSucceeded(target, timeToFirstByte: timeToHead)
+                routing.attemptResponded(ticket, timeToFirstByte: timeToHead)
                 if stream, response.isEventStream {
+                    // The stream's outcome reaches the breaker when it ends (a reset mid-stream counts).
                     return relayStream(
-                        response, call: call, target: target, clientWantsUsage: clientWantsUsage, deadline: deadline,
-                        context: context, headers: headers)
+                        response, call: call, ticket: ticket, provider: provider.name, configuration: configuration,
+                        clientWantsUsage: clientWantsUsage, deadline: deadline, context: context, headers: headers)
                 }
-                defer { routing.attemptFinished(target) }
-                return try await relayWhole(response, call: call, model: target.model, deadline: deadline, trace: trace, headers: headers)
+                defer { routing.attemptFinished(ticket) }
+                let answer: Response
+                do {
+                    answer = try await relayWhole(response, call: call, model: target.model, deadline: deadline, trace: trace, headers: headers)
+                } catch let error as OpenAIError where error.status == .badGateway || error.status == .gatewayTimeout {
+                    if !Task.isCancelled {
+                        let failure: UpstreamFailure = error.status == .gatewayTimeout ? .timeout : .connectionClosed
+                        routing.attemptFailed(ticket, failure: failure, message: error.message, retryAfter: nil)
+                    }
+                    throw error
+                }
+                routing.attemptSucceeded(ticket)
+                recordCost(trace, provider: provider.name, model: target.model, configuration: configuration)
+                return answer
             }
-            defer { routing.attemptFinished(target) }
+            defer { routing.attemptFinished(ticket) }
 
             let errorBody = (try? await withUpstreamChunks(of: response.body, deadline: deadline) { chunks in
                 await Self.collect(chunks, limit: 64 * 1024)
@@ -132,7 +158,7 @@ package struct ProxyController: Sendable {
             let upstreamMessage = Self.redact(Self.errorMessage(in: errorBody), secret: credential)
             if UpstreamFailure.isRetryable(status: response.status) {
                 let retryAfter = response.header("retry-after").flatMap { RetryAfter.parse($0, now: Date()) }
-                routing.attemptFailed(target, failure: .status(response.status), message: upstreamMessage ?? "HTTP \(response.status)", retryAfter: retryAfter)
+                routing.attemptFailed(ticket, failure: .status(response.status), message: upstreamMessage ?? "HTTP \(response.status)", retryAfter: retryAfter)
                 let kind: AttemptFailure.Kind = [429, 503, 529].contains(response.status) ? .unavailable : .other
                 failures.append(
                     AttemptFailure(
@@ -144,14 +170,17 @@ package struct ProxyController: Sendable {
             }
             // Other 4xx go back to the client as they came, in its own format, secrets scrubbed.
             // The upstream is healthy: the request was at fault.
-            routing.attemptSucceeded(target, timeToFirstByte: timeToHead)
+            routing.attemptResponded(ticket, timeToFirstByte: timeToHead)
+            routing.attemptSucceeded(ticket)
             trace.update { $0.errorClass = "upstream_\(response.status)" }
             var errorHeaders = headers
             errorHeaders[.contentType] = "application/json"
             let body = call.clientErrorBody(Self.redact(errorBody, secret: credential), status: response.status)
             return Response(status: .init(code: response.status), headers: errorHeaders, body: .init(byteBuffer: body))
         }
-        throw Self.allAttemptsFailed(failures)
+        var error = Self.allAttemptsFailed(failures)
+        error.headers[HTTPField.Name("x-localrouter-attempts")!] = String(tried)
+        throw error
     }
 
     /// `POST /v1/messages/count_tokens`: passed to the first Anthropic provider the model routes
@@ -211,8 +240,8 @@ package struct ProxyController: Sendable {
     // MARK: Relaying
 
     private func relayStream(
-        _ response: UpstreamResponse, call: UpstreamCall, target: RouteTarget, clientWantsUsage: Bool,
-        deadline: ContinuousClock.Instant, context: RouterRequestContext, headers: HTTPFields
+        _ response: UpstreamResponse, call: UpstreamCall, ticket: AttemptTicket, provider: String, configuration: Configuration,
+        clientWantsUsage: Bool, deadline: ContinuousClock.Instant, context: RouterRequestContext, headers: HTTPFields
     ) -> Response {
         let trace = context.trace
         var headers = headers
@@ -227,10 +256,13 @@ package struct ProxyController: Sendable {
         let completion = RequestCompletion(context: context)
         let created = Int(Date().timeIntervalSince1970)
         let requestID = context.requestID
-        let model = target.model
+        let model = ticket.target.model
         let body = ResponseBody { writer in
+            var clientWentAway = false
             defer {
-                runtime.routing.attemptFinished(target)
+                if !clientWentAway { Self.recordStreamOutcome(ticket, trace: trace, routing: runtime.routing) }
+                runtime.routing.attemptFinished(ticket)
+                recordCost(trace, provider: provider, model: model, configuration: configuration)
                 completion.complete(runtime)
             }
             do {
@@ -251,12 +283,36 @@ package struct ProxyController: Sendable {
                     try await relay.relay(response.body, to: &writer)
                 }
             } catch {
+                // The client went away (a write failed): no verdict on the target.
+                clientWentAway = true
                 trace.update { $0.errorClass = $0.errorClass ?? "client_disconnected" }
                 throw error
             }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// A stream that the upstream broke or reported an error in counts against the target; one
+    /// that ran into the request's own deadline says nothing about it; a clean end is a success.
+    private static func recordStreamOutcome(_ ticket: AttemptTicket, trace: RequestTrace, routing: RoutingState) {
+        switch trace.snapshot.errorClass {
+        case nil:
+            routing.attemptSucceeded(ticket)
+        case "stream_timeout":
+            break
+        case let errorClass?:
+            routing.attemptFailed(ticket, failure: .connectionClosed, message: "the stream broke after it started (\(errorClass))", retryAfter: nil)
+        }
+    }
+
+    /// Fills the access log's `cost_usd` from the token usage and the price table.
+    private func recordCost(_ trace: RequestTrace, provider: String, model: String, configuration: Configuration) {
+        let fields = trace.snapshot
+        let cost = runtime.routing.cost(
+            provider: provider, model: model, inputTokens: fields.inputTokens, outputTokens: fields.outputTokens,
+            configuration: configuration)
+        trace.update { $0.costUSD = cost }
     }
 
     private func relayWhole(

@@ -61,6 +61,7 @@ struct RouterHarness: Sendable {
     var base: String { "http://127.0.0.1:\(routerPort)" }
 
     static func run(
+        routing: RoutingState = RoutingState(),
         configure: @escaping @Sendable (inout Configuration, _ upstreamPort: Int) -> Void = { _, _ in },
         _ body: @Sendable (RouterHarness) async throws -> Void
     ) async throws {
@@ -84,7 +85,8 @@ struct RouterHarness: Sendable {
                 credentials: { name in .failure(CredentialProblem("secret '\(name)' is not set")) },
                 transport: UpstreamTransport(),
                 accessLog: log,
-                logger: logger
+                logger: logger,
+                routing: routing
             )
             let daemon = RouterDaemon(runtime: runtime)
             try await withServices([{ onListening in daemon.makeApplication(listen: .init(host: "127.0.0.1", port: 0), onListening: onListening) }]) {
