@@ -22,6 +22,7 @@ package struct RouterDaemon: Sendable {
     ) -> some ApplicationProtocol {
         let router = Router(context: RouterRequestContext.self)
         router.middlewares.add(RequestMiddleware(runtime: runtime))
+        router.middlewares.add(AuthMiddleware(runtime: runtime))
         SystemController(runtime: runtime).register(on: router)
         ProxyController(runtime: runtime).register(on: router)
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host

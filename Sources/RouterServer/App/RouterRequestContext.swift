@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// Per-request state carried from middleware to controllers.
 package struct RouterRequestContext: RequestContext {
@@ -8,10 +9,13 @@ package struct RouterRequestContext: RequestContext {
     package let trace: RequestTrace
     /// The authenticated client, once auth has run.
     package var identity: ClientIdentity?
+    /// The client's address, for the loopback-only exemptions of `AuthPolicy`.
+    package let remoteAddress: SocketAddress?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = RequestIdentifier.next()
         self.trace = RequestTrace()
+        self.remoteAddress = source.channel.remoteAddress
     }
 }

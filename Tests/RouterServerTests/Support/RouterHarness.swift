@@ -61,6 +61,7 @@ struct RouterHarness: Sendable {
     var base: String { "http://127.0.0.1:\(routerPort)" }
 
     static func run(
+        keyRing: ClientKeyRing? = nil,
         configure: @escaping @Sendable (inout Configuration, _ upstreamPort: Int) -> Void = { _, _ in },
         _ body: @Sendable (RouterHarness) async throws -> Void
     ) async throws {
@@ -84,6 +85,7 @@ struct RouterHarness: Sendable {
                 credentials: { name in .failure(CredentialProblem("secret '\(name)' is not set")) },
                 transport: UpstreamTransport(),
                 accessLog: log,
+                keyRing: keyRing,
                 logger: logger
             )
             let daemon = RouterDaemon(runtime: runtime)
