@@ -14,10 +14,11 @@ package struct ModelDiscoveryService: Service {
     }
 
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await discoverAll()
-                try await Task.sleep(for: runtime.snapshot.configuration.health.interval)
+                // Cancellation is how graceful shutdown ends the loop: not an error for the group.
+                do { try await Task.sleep(for: runtime.snapshot.configuration.health.interval) } catch { return }
             }
         }
     }
