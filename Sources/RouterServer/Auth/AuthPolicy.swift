@@ -3,9 +3,10 @@ import NIOCore
 /// Which requests need an `lr-` key (SPEC §4): every `/v1/` route; `/health/providers` and
 /// `/metrics` only from clients that are not on this machine; `/health` and anything else never.
 package enum AuthPolicy {
-    package static func requiresKey(path: String, clientIsLoopback: Bool) -> Bool {
+    /// `clientIsLoopback` is only evaluated for the endpoints that depend on it.
+    package static func requiresKey(path: String, clientIsLoopback: @autoclosure () -> Bool) -> Bool {
         if path == "/v1" || path.hasPrefix("/v1/") { return true }
-        if path == "/health/providers" || path == "/metrics" { return !clientIsLoopback }
+        if path == "/health/providers" || path == "/metrics" { return !clientIsLoopback() }
         return false
     }
 
