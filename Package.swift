@@ -91,5 +91,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Runs the built `localrouter` binary in a temporary HOME (build first: swift build --build-tests).
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "RouterSecrets",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

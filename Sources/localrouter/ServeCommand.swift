@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RouterCore
+import RouterSecrets
 import RouterServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -47,14 +48,29 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { accessLog?.close() }
 
+        // Refuses to start on an exposed master key or an unreadable keys.enc.
+        let keyRing: ClientKeyRing
+        do {
+            keyRing = try ClientKeyRing(
+                keysFile: URL(fileURLWithPath: paths.keysFile),
+                masterKeyFile: MasterKey.locate(environment: CLIContext.environment, dataDirectory: URL(fileURLWithPath: paths.dataDirectory)))
+        } catch {
+            throw CLIError("\(error)")
+        }
+        if keyRing.usableKeyCount == 0 {
+            logger.notice("no usable lr- keys yet: every /v1 request gets 401 until you run: localrouter keys create NAME")
+        }
+
         let runtime = RouterRuntime(
             configuration: configuration,
             credentials: SecretLookup.resolver(paths: paths, environment: CLIContext.environment),
             transport: UpstreamTransport(),
             accessLog: accessLog,
+            keyRing: keyRing,
             logger: logger
         )
-        let daemon = RouterDaemon(runtime: runtime)
+        var daemon = RouterDaemon(runtime: runtime)
+        daemon.extraServices.append(KeyRingService(keyRing: keyRing, logger: logger))
         let listenAddress = configuration.server.listen
         let path = configPath
         do {

@@ -111,6 +111,13 @@ struct RoutingStatusCommandTests {
         #expect(stopped.stderr.split(separator: "\n").count == 1)
         #expect(stopped.stderr.contains("not answering at http://127.0.0.1:\(workspace.port)"))
 
+        // Every /v1 request needs a client key: make one the way a user would.
+        let initialised = try Self.run(["init", "--config", workspace.directory.appendingPathComponent("init.yaml").path], in: workspace)
+        try #require(initialised.status == 0, "\(initialised.stderr)")
+        let created = try Self.run(["keys", "create", "status-test"], in: workspace)
+        try #require(created.status == 0, "\(created.stderr)")
+        let key = String(created.stdout.split(separator: "\n").last ?? "")
+
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: Self.binary)
         daemon.arguments = ["serve", "--config", workspace.config]
@@ -139,6 +146,7 @@ struct RoutingStatusCommandTests {
         var request = HTTPClientRequest(url: base + "/v1/chat/completions")
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "authorization", value: "Bearer \(key)")
         request.body = .bytes(ByteBuffer(string: #"{"model":"smart","messages":[{"role":"user","content":"hi"}]}"#))
         let answer = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         #expect(answer.status.code == 200)

@@ -22,6 +22,7 @@ package struct RouterDaemon: Sendable {
     ) -> some ApplicationProtocol {
         let router = Router(context: RouterRequestContext.self)
         router.middlewares.add(RequestMiddleware(runtime: runtime))
+        router.middlewares.add(AuthMiddleware(runtime: runtime))
         let listener = BoundListener(listen)
         SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime).register(on: router)

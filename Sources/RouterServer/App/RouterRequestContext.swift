@@ -9,7 +9,7 @@ package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext
     package let trace: RequestTrace
     /// The authenticated client, once auth has run.
     package var identity: ClientIdentity?
-    /// The client's address; `/health/providers` and `/status` answer loopback clients only.
+    /// The client's address: loopback clients may read `/health/providers`, `/status` and `/metrics` without a key.
     package let remoteAddress: SocketAddress?
 
     package init(source: ApplicationRequestContextSource) {

@@ -17,6 +17,8 @@ package final class RouterRuntime: Sendable {
     package let transport: UpstreamTransport
     package let routing: RoutingState
     package let accessLog: AccessLogSink?
+    /// The issued `lr-` keys. nil only where a test exercises the proxy without auth; `serve` always sets it.
+    package let keyRing: ClientKeyRing?
     package let logger: Logger
     package let startedAt = ContinuousClock.now
     private let current: Mutex<Snapshot>
@@ -28,12 +30,14 @@ package final class RouterRuntime: Sendable {
         credentials: CredentialResolver,
         transport: UpstreamTransport,
         accessLog: AccessLogSink?,
+        keyRing: ClientKeyRing? = nil,
         logger: Logger,
         routing: RoutingState = RoutingState()
     ) {
         self.transport = transport
         self.routing = routing
         self.accessLog = accessLog
+        self.keyRing = keyRing
         self.logger = logger
         self.current = Mutex(Self.makeSnapshot(configuration, credentials: credentials, discovered: [:]))
     }

@@ -62,6 +62,7 @@ struct RouterHarness: Sendable {
 
     static func run(
         routing: RoutingState = RoutingState(),
+        keyRing: ClientKeyRing? = nil,
         configure: @escaping @Sendable (inout Configuration, _ upstreamPort: Int) -> Void = { _, _ in },
         _ body: @Sendable (RouterHarness) async throws -> Void
     ) async throws {
@@ -85,6 +86,7 @@ struct RouterHarness: Sendable {
                 credentials: { name in .failure(CredentialProblem("secret '\(name)' is not set")) },
                 transport: UpstreamTransport(),
                 accessLog: log,
+                keyRing: keyRing,
                 logger: logger,
                 routing: routing
             )

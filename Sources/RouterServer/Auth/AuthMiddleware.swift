@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RouterSecrets
+
+/// Requires an `lr-` key (`Authorization: Bearer lr-…` or `x-api-key: lr-…`) where `AuthPolicy`
+/// says so, and puts the key's identity on the context. Missing, malformed, unknown, revoked,
+/// disabled and expired keys all get the same 401 (OpenAI's shape; Anthropic's on `/v1/messages`)
+/// so a caller learns nothing about which keys exist. Never echoes the presented key.
+///
+/// Per request: a keyed hash and a dictionary lookup in `KeyVerifier` once a key has verified;
+/// no bcrypt, file read or lock held across an await.
+package struct AuthMiddleware: RouterMiddleware {
+    package typealias Context = RouterRequestContext
+    let runtime: RouterRuntime
+
+    package init(runtime: RouterRuntime) {
+        self.runtime = runtime
+    }
+
+    static let apiKeyField = HTTPField.Name("x-api-key")!
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // No key ring: a test harness exercising the proxy alone. `serve` always has one.
+        guard let keyRing = runtime.keyRing else { return try await next(request, context) }
+        let path = request.uri.path
+        guard AuthPolicy.requiresKey(path: path, clientIsLoopback: AuthPolicy.isLoopback(context.remoteAddress)) else {
+            return try await next(request, context)
+        }
+        guard let presented = Self.presentedKey(in: request.headers) else {
+            return refuse(Self.missingKey, path: path, context: context, errorClass: "invalid_api_key")
+        }
+        switch await keyRing.verifier.verify(presented) {
+        case .valid(let record):
+            var context = context
+            context.identity = ClientIdentity(keyName: record.name, allowedModels: record.models)
+            context.trace.update { $0.keyName = record.name }
+            keyRing.noteUsed(record.name)
+            return try await next(request, context)
+        case .invalid(.overloaded):
+            return refuse(Self.overloaded, path: path, context: context, errorClass: "auth_overloaded")
+        case .invalid:
+            return refuse(Self.invalidKey, path: path, context: context, errorClass: "invalid_api_key")
+        }
+    }
+
+    /// The bearer token, else `x-api-key`. Whitespace around it is ignored; nothing else is altered.
+    static func presentedKey(in headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let token = parts[1].trimmingCharacters(in: .whitespaces)
+                if !token.isEmpty { return token }
+            }
+        }
+        if let key = headers[apiKeyField]?.trimmingCharacters(in: .whitespaces), !key.isEmpty {
+            return key
+        }
+        return nil
+    }
+
+    private func refuse(_ error: OpenAIError, path: String, context: Context, errorClass: String) -> Response {
+        context.trace.update { $0.errorClass = errorClass }
+        if path == "/v1/messages" || path.hasPrefix("/v1/messages/") {
+            return AnthropicErrorRendering.response(for: error)
+        }
+        return error.makeResponse()
+    }
+
+    static let missingKey = OpenAIError(
+        status: .unauthorized,
+        message: "Missing API key. Send your LocalRouter key as 'Authorization: Bearer lr-…' or 'x-api-key: lr-…'.",
+        type: "invalid_request_error", code: "invalid_api_key")
+
+    static let invalidKey = OpenAIError(
+        status: .unauthorized,
+        message: "Invalid API key: it is unknown, revoked, disabled or expired. Create one with 'localrouter keys create NAME'.",
+        type: "invalid_request_error", code: "invalid_api_key")
+
+    static let overloaded: OpenAIError = {
+        var error = OpenAIError(
+            status: .serviceUnavailable, message: "Too many API key checks are in progress; retry shortly.",
+            type: "server_error", code: "auth_overloaded")
+        error.headers[.retryAfter] = "1"
+        return error
+    }()
+}
