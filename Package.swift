@@ -55,6 +55,7 @@ let package = Package(
                 "RouterSecrets",
                 "RouterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import RouterServer
 
-@main
+/// The root command; main.swift runs it.
 struct LocalRouterCommand: AsyncParsableCommand {
     static let version = RouterVersion.current
 

@@ -62,6 +62,17 @@ final class AccessLogQueue: @unchecked Sendable {
         return work
     }
 
+    /// Writer thread: lets lines gather for up to `interval`, so a busy daemon pays one wake-up and
+    /// one write per batch rather than per request. Returns at once for a flush or a stop.
+    func gatherBatch(for interval: TimeInterval) {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: interval)
+        while !flushRequested, !stopRequested, pending.count < 4096 {
+            if !condition.wait(until: deadline) { return }
+        }
+    }
+
     /// Writer thread: reports a finished batch (written, and fsync'd if `synced`).
     func finishWork(_ work: Work, failures: Int, failureDescription: String?) {
         condition.lock()

@@ -78,6 +78,9 @@ package final class AccessLogWriter: Sendable {
     /// The latest I/O error, for `status` and the daemon's log.
     package var lastFailure: String? { queue.statistics.lastFailure }
 
+    /// How long lines may wait in memory before they are written (a flush or close writes at once).
+    static let batchInterval: TimeInterval = 0.05
+
     private static func run(sink: AccessLogFileSink, queue: AccessLogQueue) {
         while true {
             let work = queue.takeWork()
@@ -89,6 +92,7 @@ package final class AccessLogWriter: Sendable {
             if work.isLast {
                 return
             }
+            queue.gatherBatch(for: batchInterval)
         }
     }
 }
