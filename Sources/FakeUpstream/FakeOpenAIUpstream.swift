@@ -180,7 +180,7 @@ package final class FakeOpenAIUpstream: Sendable {
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: value.serialized())))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 
     static func error(status: HTTPResponse.Status, type: String, message: String, retryAfter: String? = nil) -> Response {

@@ -47,15 +47,15 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses a complete JSON document.
-    package static func parse(_ data: some DataProtocol) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(data))
+    /// Parses a complete JSON document (strict: invalid UTF-8, trailing data and nesting deeper
+    /// than `JSONParser.maximumDepth` are errors).
+    package static func parse(_ data: some Collection<UInt8>) throws -> JSONValue {
+        try JSONParser.parse(data)
     }
 
     /// Compact UTF-8 JSON.
-    package func serialized() -> Data {
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        (try? JSONEncoder().encode(self)) ?? Data("null".utf8)
+    package func serialized() -> [UInt8] {
+        JSONSerializer.serialize(self)
     }
 
     package subscript(key: String) -> JSONValue? {

@@ -107,7 +107,7 @@ package enum MockProvider {
     }
 
     private static func json(_ value: JSONValue) -> UpstreamResponse {
-        UpstreamResponse(status: 200, headers: [("content-type", "application/json")], body: .buffers([ByteBuffer(data: value.serialized())]))
+        UpstreamResponse(status: 200, headers: [("content-type", "application/json")], body: .buffers([ByteBuffer(bytes: value.serialized())]))
     }
 
     private static func event(_ value: JSONValue) -> ByteBuffer {

@@ -223,7 +223,7 @@ package struct ProxyController: Sendable {
         do {
             response = try await runtime.transport.send(
                 method: .POST, url: provider.baseURL + "/messages/count_tokens", headers: headers,
-                body: ByteBuffer(data: json.serialized()), timeout: provider.timeout)
+                body: ByteBuffer(bytes: json.serialized()), timeout: provider.timeout)
         } catch {
             throw OpenAIError.upstream(
                 status: error.kind == .timeout ? .gatewayTimeout : .badGateway, message: "\(target.target): \(error.message)",

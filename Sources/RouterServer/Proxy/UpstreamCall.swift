@@ -62,7 +62,7 @@ package struct UpstreamCall: Sendable {
         if provider.type == .mock {
             return UpstreamCall(clientFormat: clientFormat, upstreamFormat: .openAI, destination: .mock(endpoint, json, model: model))
         }
-        let body = ByteBuffer(data: json.serialized())
+        let body = ByteBuffer(bytes: json.serialized())
         switch upstreamFormat {
         case .openAI:
             return UpstreamCall(
@@ -111,12 +111,12 @@ package struct UpstreamCall: Sendable {
             let json = try parseUpstream(body)
             let translated = AnthropicResponseTranslator.chatCompletion(fromMessagesResponse: json, created: Int(Date().timeIntervalSince1970))
             let usage = AnthropicUsage(anthropicUsage: json["usage"])
-            return (ByteBuffer(data: translated.serialized()), TokenUsage(inputTokens: usage.promptTokens, outputTokens: usage.completionTokens))
+            return (ByteBuffer(bytes: translated.serialized()), TokenUsage(inputTokens: usage.promptTokens, outputTokens: usage.completionTokens))
         case (.anthropicMessages, .openAI):
             let json = try parseUpstream(body)
             let translated = AnthropicInboundTranslator.messagesResponse(fromChatCompletion: json, model: model)
             let usage = UsageScanner.scan(body.readableBytesView)
-            return (ByteBuffer(data: translated.serialized()), usage)
+            return (ByteBuffer(bytes: translated.serialized()), usage)
         }
     }
 
@@ -126,9 +126,9 @@ package struct UpstreamCall: Sendable {
         let json = try? JSONValue.parse(body.readableBytesView)
         switch clientFormat {
         case .openAI:
-            return ByteBuffer(data: AnthropicError(anthropicBody: json, status: status).openAIBody.serialized())
+            return ByteBuffer(bytes: AnthropicError(anthropicBody: json, status: status).openAIBody.serialized())
         case .anthropicMessages:
-            return ByteBuffer(data: AnthropicError(openAIBody: json, status: status).anthropicBody.serialized())
+            return ByteBuffer(bytes: AnthropicError(openAIBody: json, status: status).anthropicBody.serialized())
         }
     }
 

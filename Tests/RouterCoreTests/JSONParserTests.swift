@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import RouterCore
+
+@Suite struct JSONParserTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONValue.parse(Array(#" {"a": [1, -2.5, 3e2, true, false, null, "x"], "b": {}, "c": [] } "#.utf8))
+        #expect(value == ["a": [1, -2.5, 300.0, true, false, nil, "x"], "b": [:], "c": []])
+        #expect(value["a"]?.arrayValue?[0] == .integer(1))
+        #expect(value["a"]?.arrayValue?[2] == .double(300))
+    }
+
+    @Test func keepsLargeIntegersExact() throws {
+        #expect(try JSONValue.parse(Array("12345678901234567".utf8)) == .integer(12_345_678_901_234_567))
+        #expect(try JSONValue.parse(Array("-9223372036854775808".utf8)) == .integer(Int64.min))
+        // Beyond Int64 it becomes a double rather than an error.
+        #expect(try JSONValue.parse(Array("92233720368547758070".utf8)) == .double(9.223372036854775807e19))
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONValue.parse(Array(#""a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#.utf8))
+        #expect(value == .string("a\"b\\c/d\n\té😀"))
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "[1 2]", "01", "1.", "-", "1e", "tru", "\"abc", "\"\\x\"",
+        "\"\\ud83d\"", "\"\\ude00\"", "{} {}", "\"a\u{01}b\"", "NaN", "[1e999]",
+    ])
+    func rejectsInvalidDocuments(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func boundsNestingDepth() throws {
+        let ok = String(repeating: "[", count: JSONParser.maximumDepth) + String(repeating: "]", count: JSONParser.maximumDepth)
+        #expect(throws: Never.self) { try JSONParser.parse(Array(ok.utf8)) }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(deep.utf8)) }
+        #expect(error?.reason.contains("nested deeper") == true)
+    }
+
+    @Test func serializationRoundTripsAndFoundationAgrees() throws {
+        var generator = SeededGenerator(seed: 42)
+        for _ in 0..<300 {
+            let value = Self.randomValue(depth: 0, using: &generator)
+            let bytes = value.serialized()
+            #expect(try JSONValue.parse(bytes) == value)
+            // An independent parser reads the same text.
+            #expect(throws: Never.self) { try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) }
+        }
+    }
+
+    @Test func escapesControlCharactersAndQuotes() {
+        let text = String(decoding: JSONValue.string("a\"\\\n\u{01}é").serialized(), as: UTF8.self)
+        #expect(text == #""a\"\\\n\u0001é""#)
+    }
+
+    static func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
+        let choice = depth > 3 ? Int.random(in: 0..<5, using: &generator) : Int.random(in: 0..<7, using: &generator)
+        switch choice {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &generator))
+        case 2: return .integer(Int64.random(in: -1_000_000_000_000...1_000_000_000_000, using: &generator))
+        case 3: return .double(Double(Int.random(in: -100_000...100_000, using: &generator)) / 64 + 0.5)
+        case 4:
+            let alphabet = Array("abc \"\\\n\té😀\u{01}/")
+            return .string(String((0..<Int.random(in: 0..<12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        case 5: return .array((0..<Int.random(in: 0..<4, using: &generator)).map { _ in randomValue(depth: depth + 1, using: &generator) })
+        default:
+            var object: [String: JSONValue] = [:]
+            for index in 0..<Int.random(in: 0..<4, using: &generator) { object["k\(index)"] = randomValue(depth: depth + 1, using: &generator) }
+            return .object(object)
+        }
+    }
+}
+
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
