@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func serializationRoundTripsAndFoundationAgrees() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = RoutingSeededGenerator(seed: 42)
         for _ in 0..<300 {
             let value = Self.randomValue(depth: 0, using: &generator)
             let bytes = value.serialized()
@@ -58,7 +58,7 @@ import Testing
         #expect(text == #""a\"\\\n\u0001é""#)
     }
 
-    static func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
+    static func randomValue(depth: Int, using generator: inout RoutingSeededGenerator) -> JSONValue {
         let choice = depth > 3 ? Int.random(in: 0..<5, using: &generator) : Int.random(in: 0..<7, using: &generator)
         switch choice {
         case 0: return .null
@@ -74,17 +74,5 @@ import Testing
             for index in 0..<Int.random(in: 0..<4, using: &generator) { object["k\(index)"] = randomValue(depth: depth + 1, using: &generator) }
             return .object(object)
         }
-    }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
