@@ -47,12 +47,22 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { accessLog?.close() }
 
+        let limits: LimitsEnforcer
+        do {
+            limits = try LimitsEnforcer.persistent(stateDirectory: paths.stateDirectory, logger: logger)
+        } catch {
+            throw CLIError("cannot open the spend ledger in \(paths.stateDirectory): \(error)")
+        }
+        // Runs after the daemon stops: every settled cost is on disk before exit.
+        defer { limits.close() }
+
         let runtime = RouterRuntime(
             configuration: configuration,
             credentials: SecretLookup.resolver(paths: paths, environment: CLIContext.environment),
             transport: UpstreamTransport(),
             accessLog: accessLog,
-            logger: logger
+            logger: logger,
+            accounting: RequestAccounting(limits: limits)
         )
         let daemon = RouterDaemon(runtime: runtime)
         let listenAddress = configuration.server.listen

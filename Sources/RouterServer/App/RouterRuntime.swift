@@ -17,6 +17,8 @@ package final class RouterRuntime: Sendable {
     package let transport: UpstreamTransport
     package let routing = RoutingState()
     package let accessLog: AccessLogSink?
+    /// Rate limits, budgets and metrics; survives reloads.
+    package let accounting: RequestAccounting
     package let logger: Logger
     package let startedAt = ContinuousClock.now
     private let current: Mutex<Snapshot>
@@ -28,10 +30,12 @@ package final class RouterRuntime: Sendable {
         credentials: CredentialResolver,
         transport: UpstreamTransport,
         accessLog: AccessLogSink?,
-        logger: Logger
+        logger: Logger,
+        accounting: RequestAccounting = RequestAccounting()
     ) {
         self.transport = transport
         self.accessLog = accessLog
+        self.accounting = accounting
         self.logger = logger
         self.current = Mutex(Self.makeSnapshot(configuration, credentials: credentials, discovered: [:]))
     }
