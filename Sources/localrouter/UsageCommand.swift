@@ -27,7 +27,7 @@ struct UsageCommand: ParsableCommand {
         do {
             start = try UsageReport.parseSince(since, now: Date())
         } catch {
-            throw CLIError("--since \(since): \(error)")
+            throw CLIError("\(error)")
         }
         let report: UsageReport
         do {
