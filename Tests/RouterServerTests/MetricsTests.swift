@@ -113,6 +113,33 @@ struct MetricsTests {
         #expect(abs((latency.value([:], suffix: "_sum") ?? 0) - 0.007) < 1e-9)
     }
 
+    @Test func grafanaDashboardReadsOnlyExposedMetrics() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: repository.appendingPathComponent("docs/grafana/localrouter.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= 15)
+
+        let exposed = try MetricsTextParser.parse(
+            MetricsExposition.render(metrics: RouterMetrics(), budgets: [], circuits: [], startTime: Date()))
+        let pattern = try Regex(#"localrouter_[a-z_]+"#)
+        var referenced = Set<String>()
+        for expression in expressions {
+            for match in expression.matches(of: pattern) {
+                var name = String(expression[match.range])
+                for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) && exposed[name] == nil {
+                    name = String(name.dropLast(suffix.count))
+                }
+                referenced.insert(name)
+            }
+        }
+        #expect(referenced.count >= 10)
+        for name in referenced {
+            #expect(exposed[name] != nil, "the dashboard reads \(name), which /metrics does not expose")
+        }
+    }
+
     @Test func parserRejectsMalformedExposition() {
         #expect(throws: MetricsTextParser.Problem.self) { try MetricsTextParser.parse("x 1\n") }  // no TYPE
         #expect(throws: MetricsTextParser.Problem.self) { try MetricsTextParser.parse("# TYPE x counter\nx{a=\"1} 1\n") }
