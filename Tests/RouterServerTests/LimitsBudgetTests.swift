@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import RouterCore
+import Synchronization
 import Testing
 @testable import RouterServer
 
 @Suite("Budgets through the daemon")
 struct LimitsBudgetTests {
+    let quiet = LimitsBudgetTests.quiet
     static let quiet: Logger = {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -76,6 +78,41 @@ struct LimitsBudgetTests {
         }
     }
 
+    @Test func unpricedTargetsReserveNothingAndCostNothing() async throws {
+        let key = ClientIdentity(keyName: "tiny", allowedModels: [], budgetUSD: 0.000001, budgetPeriod: .day)
+        try await LimitsHarness.run(identities: [key]) { harness in
+            for _ in 0..<3 {
+                let response = try await harness.post("/v1/chat/completions", key: "tiny", json: LimitsRateTests.chat(maxTokens: 1000))
+                #expect(response.status == 200)
+            }
+            #expect(harness.log.all.allSatisfy { $0.fields.costUSD == nil })
+            #expect(harness.runtime.accounting.limits.spent(keyName: "tiny", period: .day) == 0)
+        }
+    }
+
+    @Test func abandonedReservationsAreFreedAfterTheRequestTimeout() throws {
+        let clock = TestInstantClock()
+        let accounting = RequestAccounting(limits: LimitsEnforcer(now: clock.read), now: clock.read)
+        var configuration = Configuration()
+        configuration.server.requestTimeout = .seconds(10)
+        configuration.pricing = ["p/m": Price(input: 1_000_000, output: 0)]  // $1 per prompt token
+        let identity = ClientIdentity(keyName: "k", allowedModels: [], budgetUSD: 5, budgetPeriod: .day)
+        // "user" + "abcd": 2 tokens, so $2 reserved each.
+        let body = try parseJSON(#"{"model":"p/m","max_tokens":0,"messages":[{"role":"user","content":"abcd"}]}"#)
+        func admit(_ id: String) throws {
+            try accounting.admit(
+                requestID: id, identity: identity, json: body, format: .openAI(.chatCompletions), targets: [RouteTarget(target: "p/m")],
+                configuration: configuration, trace: RequestTrace(), logger: quiet)
+        }
+        try admit("a")
+        try admit("b")
+        #expect(throws: OpenAIError.self) { try admit("c") }
+        // Neither a nor b ever finished (their response bodies never ran): past the timeout and its grace they are freed.
+        clock.advance(by: .seconds(10) + .seconds(61))
+        try admit("d")
+        #expect(accounting.limits.budgetStatuses().first?.reservedUSD == 2)
+    }
+
     @Test func spendSurvivesARestartWithoutAGracefulStop() async throws {
         let stateDirectory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
@@ -113,4 +150,11 @@ struct LimitsBudgetTests {
         #expect(abs(third.spent(keyName: "persisted", period: .day) - 0.0033) < 1e-9)
         third.close()
     }
+}
+
+/// A monotonic clock the test moves by hand.
+final class TestInstantClock: Sendable {
+    private let current = Mutex(ContinuousClock.now)
+    var read: @Sendable () -> ContinuousClock.Instant { { self.current.withLock { $0 } } }
+    func advance(by duration: Duration) { current.withLock { $0 += duration } }
 }

@@ -12,6 +12,7 @@ package final class RequestAccounting: Sendable {
     package let limits: LimitsEnforcer
     package let metrics: RouterMetrics
     private let state = Mutex(State())
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     private struct State {
         /// Admitted requests not finished yet, by request id.
@@ -19,15 +20,21 @@ package final class RequestAccounting: Sendable {
         var lastSweep: ContinuousClock.Instant?
         /// Targets already warned about for having no price.
         var unpricedWarned: Set<String> = []
+        /// Built once per distinct `pricing:` and provider set, not per request.
+        var priceTable: (pricing: [String: Price], providerTypes: [String: ProviderType], table: PriceTable)?
     }
 
     /// How long past `request_timeout` an unfinished admission is kept before its reservation is
     /// freed: a response whose body never ran (client gone before the first write) never finishes.
     private static let abandonedGrace: Duration = .seconds(60)
 
-    package init(limits: LimitsEnforcer = LimitsEnforcer(), metrics: RouterMetrics = RouterMetrics()) {
+    package init(
+        limits: LimitsEnforcer = LimitsEnforcer(), metrics: RouterMetrics = RouterMetrics(),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.limits = limits
         self.metrics = metrics
+        self.now = now
     }
 
     /// A `/v1/` request arrived.
@@ -46,9 +53,9 @@ package final class RequestAccounting: Sendable {
         let producesOutput = format != .openAI(.embeddings)
         let estimate = TokenEstimate(json: json, producesOutput: producesOutput)
         let worstCase = keyLimits.budget == nil ? 0 : worstCaseCost(estimate, targets: targets, configuration: configuration, logger: logger)
+        sweepAbandoned(timeout: configuration.server.requestTimeout)
         switch limits.admit(keyLimits, estimate: estimate, worstCaseCost: worstCase) {
         case .success(let admission):
-            sweepAbandoned(timeout: configuration.server.requestTimeout)
             state.withLock { $0.open[requestID] = admission }
         case .failure(let rejection):
             metrics.rateLimited(keyName: keyLimits.keyName, limit: rejection.limit)
@@ -68,7 +75,7 @@ package final class RequestAccounting: Sendable {
         var fields = trace.snapshot
         let hasUsage = fields.inputTokens != nil || fields.outputTokens != nil
         if fields.costUSD == nil, hasUsage, let provider = fields.provider, let model = fields.upstreamModel {
-            let table = PriceTable(configuration: snapshot.configuration)
+            let table = priceTable(for: snapshot.configuration)
             if let price = table.price(provider: provider, model: model) {
                 let cost = table.cost(price: price, inputTokens: fields.inputTokens ?? 0, outputTokens: fields.outputTokens ?? 0)
                 fields.costUSD = cost
@@ -100,7 +107,7 @@ package final class RequestAccounting: Sendable {
     /// The most this request can cost on any of its targets: prompt estimate plus the allowed
     /// output at the dearest target's price. Unknown prices count as 0, with a warning once.
     private func worstCaseCost(_ estimate: TokenEstimate, targets: [RouteTarget], configuration: Configuration, logger: Logger) -> Double {
-        let table = PriceTable(configuration: configuration)
+        let table = priceTable(for: configuration)
         var worst = 0.0
         for target in targets {
             guard let price = table.price(provider: target.providerName, model: target.model) else {
@@ -116,8 +123,21 @@ package final class RequestAccounting: Sendable {
         return worst
     }
 
+    private func priceTable(for configuration: Configuration) -> PriceTable {
+        var types: [String: ProviderType] = [:]
+        for provider in configuration.providers { types[provider.name] = provider.type }
+        return state.withLock { state in
+            if let cached = state.priceTable, cached.pricing == configuration.pricing, cached.providerTypes == types {
+                return cached.table
+            }
+            let table = PriceTable(configuration: configuration)
+            state.priceTable = (configuration.pricing, types, table)
+            return table
+        }
+    }
+
     private func sweepAbandoned(timeout: Duration) {
-        let now = ContinuousClock.now
+        let now = self.now()
         let abandoned = state.withLock { state -> [LimitAdmission] in
             if let last = state.lastSweep, now - last < .seconds(30) { return [] }
             state.lastSweep = now
