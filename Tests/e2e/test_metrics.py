@@ -83,3 +83,9 @@ def test_metrics_parse_and_count_requests(router):
 
     assert router.key not in text
     assert "req_" not in text
+
+
+def test_serve_keeps_its_spend_ledger_in_the_state_directory(router):
+    ledger = router.home / "state" / "localrouter" / "spend.jsonl"
+    assert ledger.exists()
+    assert oct(ledger.stat().st_mode & 0o777) == oct(0o600)
