@@ -60,6 +60,14 @@ struct ServeCommand: AsyncParsableCommand {
         if keyRing.usableKeyCount == 0 {
             logger.notice("no usable lr- keys yet: every /v1 request gets 401 until you run: localrouter keys create NAME")
         }
+        let limits: LimitsEnforcer
+        do {
+            limits = try LimitsEnforcer.persistent(stateDirectory: paths.stateDirectory, logger: logger)
+        } catch {
+            throw CLIError("cannot open the spend ledger in \(paths.stateDirectory): \(error)")
+        }
+        // Runs after the daemon stops: every settled cost is on disk before exit.
+        defer { limits.close() }
 
         let runtime = RouterRuntime(
             configuration: configuration,
@@ -67,7 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
             transport: UpstreamTransport(),
             accessLog: accessLog,
             keyRing: keyRing,
-            logger: logger
+            logger: logger,
+            accounting: RequestAccounting(limits: limits)
         )
         var daemon = RouterDaemon(runtime: runtime)
         daemon.extraServices.append(KeyRingService(keyRing: keyRing, logger: logger))

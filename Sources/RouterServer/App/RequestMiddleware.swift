@@ -18,6 +18,7 @@ package struct RequestMiddleware: RouterMiddleware {
             $0.method = request.method.rawValue
             $0.path = path
         }
+        if path.hasPrefix("/v1/") { runtime.accounting.requestStarted() }
         var response: Response
         do {
             response = try await next(request, context)
@@ -30,6 +31,9 @@ package struct RequestMiddleware: RouterMiddleware {
             response = OpenAIError.internalError("The router hit an unexpected error.").makeResponse()
         }
         response.headers[HTTPField.Name("x-request-id")!] = context.requestID
+        for field in runtime.accounting.responseHeaders(requestID: context.requestID) where response.headers[HTTPField.Name(field.name)!] == nil {
+            response.headers[HTTPField.Name(field.name)!] = field.value
+        }
         let trace = context.trace
         let status = Int(response.status.code)
         let completesInBody = trace.update {

@@ -19,6 +19,8 @@ package final class RouterRuntime: Sendable {
     package let accessLog: AccessLogSink?
     /// The issued `lr-` keys. nil only where a test exercises the proxy without auth; `serve` always sets it.
     package let keyRing: ClientKeyRing?
+    /// Rate limits, budgets and metrics; survives reloads.
+    package let accounting: RequestAccounting
     package let logger: Logger
     package let startedAt = ContinuousClock.now
     private let current: Mutex<Snapshot>
@@ -32,12 +34,14 @@ package final class RouterRuntime: Sendable {
         accessLog: AccessLogSink?,
         keyRing: ClientKeyRing? = nil,
         logger: Logger,
-        routing: RoutingState = RoutingState()
+        routing: RoutingState = RoutingState(),
+        accounting: RequestAccounting = RequestAccounting()
     ) {
         self.transport = transport
         self.routing = routing
         self.accessLog = accessLog
         self.keyRing = keyRing
+        self.accounting = accounting
         self.logger = logger
         self.current = Mutex(Self.makeSnapshot(configuration, credentials: credentials, discovered: [:]))
     }

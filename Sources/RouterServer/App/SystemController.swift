@@ -26,6 +26,11 @@ package struct SystemController: Sendable {
             try Self.requireLoopback(context)
             return Self.json(statusReport())
         }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: PrometheusTextWriter.contentType],
+                body: .init(byteBuffer: ByteBuffer(string: MetricsExposition.render(runtime: runtime))))
+        }
         router.get("/v1/models") { _, context in
             let catalog = runtime.snapshot.catalog
             let visible = catalog.entries.filter { context.identity?.allows($0.id) ?? true }

@@ -33,7 +33,7 @@ package struct AuthMiddleware: RouterMiddleware {
         switch await keyRing.verifier.verify(presented) {
         case .valid(let record):
             var context = context
-            context.identity = ClientIdentity(keyName: record.name, allowedModels: record.models)
+            context.identity = ClientIdentity(record: record)
             context.trace.update { $0.keyName = record.name }
             keyRing.noteUsed(record.name)
             return try await next(request, context)

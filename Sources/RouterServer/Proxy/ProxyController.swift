@@ -74,6 +74,9 @@ package struct ProxyController: Sendable {
         if let identity = context.identity, !identity.allows(modelID) {
             throw OpenAIError.permissionDenied("The key '\(identity.keyName)' may not use the model '\(modelID)'.")
         }
+        try runtime.accounting.admit(
+            requestID: context.requestID, identity: context.identity, json: json, format: format, targets: targets,
+            configuration: configuration, trace: trace, logger: context.logger)
         let clientWantsUsage = json["stream_options"]?["include_usage"]?.boolValue == true
 
         let routing = runtime.routing
