@@ -9,7 +9,7 @@ struct LocalRouterCommand: AsyncParsableCommand {
         abstract: "A local-first LLM router: one OpenAI-compatible endpoint on localhost for all your providers.",
         version: "localrouter \(version)",
         subcommands: [
-            ServeCommand.self, InitCommand.self, ConfigCommand.self, ModelsCommand.self,
+            ServeCommand.self, InitCommand.self, ConfigCommand.self, ModelsCommand.self, ReloadCommand.self,
         ]
     )
 }

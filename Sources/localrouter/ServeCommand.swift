@@ -47,14 +47,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { accessLog?.close() }
 
+        let environment = CLIContext.environment
         let runtime = RouterRuntime(
             configuration: configuration,
-            credentials: SecretLookup.resolver(paths: paths, environment: CLIContext.environment),
+            credentials: SecretLookup.resolver(paths: paths, environment: environment),
             transport: UpstreamTransport(),
             accessLog: accessLog,
             logger: logger
         )
-        let daemon = RouterDaemon(runtime: runtime)
+        var daemon = RouterDaemon(runtime: runtime)
+        daemon.lifecycle = makeLifecycle(runtime: runtime, configPath: configPath, paths: paths, environment: environment)
         let listenAddress = configuration.server.listen
         let path = configPath
         try await daemon.run { port in
@@ -63,5 +65,34 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("listening on http://\(address) (config: \(path))")
         }
         await runtime.transport.shutdown()
+    }
+
+    /// systemd notifications, the pid file `localrouter reload` signals, and reloads that
+    /// re-read the config (keeping `--listen`) and `secrets.enc`.
+    private func makeLifecycle(runtime: RouterRuntime, configPath: String, paths: ConfigPaths, environment: [String: String])
+        -> DaemonLifecycle
+    {
+        let listenOverride = listen.flatMap { try? ListenAddress.parse($0) }
+        var lifecycle = DaemonLifecycle()
+        lifecycle.notifier = SystemdNotifier(environment: environment)
+        lifecycle.pidFile = PidFile(runtimeDirectory: paths.runtimeDirectory)
+        lifecycle.reloads = ReloadCoordinator(
+            configPath: configPath,
+            runtime: runtime,
+            load: { () throws(ConfigError) -> Configuration in
+                var configuration = try ConfigLoader.load(path: configPath, environment: ProcessInfo.processInfo.environment)
+                if let listenOverride { configuration.server.listen = listenOverride }
+                return configuration
+            },
+            credentials: { SecretLookup.resolver(paths: paths, environment: environment) },
+            notifier: lifecycle.notifier,
+            statusFile: ReloadStatusFile(runtimeDirectory: paths.runtimeDirectory)
+        )
+        // Providers new in the reloaded config get their models discovered straight away, in
+        // the background: an unreachable provider must not hold up the reload's READY=1.
+        lifecycle.reloads?.onReload { _ in
+            Task { await ModelDiscoveryService(runtime: runtime).discoverAll() }
+        }
+        return lifecycle
     }
 }

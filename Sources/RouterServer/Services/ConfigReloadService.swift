@@ -1,0 +1,30 @@
+import ServiceLifecycle
+
+/// Reloads when the config file is saved. A change is acted on once the file has looked the
+/// same for one more poll, so an editor caught half-way through writing does not produce a
+/// spurious "invalid config"; with 250 ms polls a save is live in well under a second.
+package struct ConfigReloadService: Service {
+    let coordinator: ReloadCoordinator
+    let interval: Duration
+
+    package init(coordinator: ReloadCoordinator, interval: Duration = .milliseconds(250)) {
+        self.coordinator = coordinator
+        self.interval = interval
+    }
+
+    package func run() async throws {
+        let monitor = FileChangeMonitor(path: coordinator.configPath)
+        try await cancelWhenGracefulShutdown {
+            var applied = monitor.signature()
+            var previous = applied
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                let current = monitor.signature()
+                defer { previous = current }
+                guard current != applied, current == previous, current.exists else { continue }
+                applied = current
+                await coordinator.reload(reason: "config file changed")
+            }
+        }
+    }
+}
