@@ -14,10 +14,12 @@ package struct ModelDiscoveryService: Service {
     }
 
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Ends quietly on shutdown: a service that throws there makes ServiceGroup cancel
+        // everything, requests still draining included.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await discoverAll()
-                try await Task.sleep(for: runtime.snapshot.configuration.health.interval)
+                do { try await Task.sleep(for: runtime.snapshot.configuration.health.interval) } catch { return }
             }
         }
     }

@@ -92,11 +92,16 @@ package struct RouterDaemon: Sendable {
                     }
                 }
             }
+            var failure: (any Error)?
             do {
                 try await group.run()
             } catch where stopping.isRequested {
-                // The grace period ran out and the stragglers were cancelled: still a clean stop.
+                failure = error  // Asked to stop, and stopped: still a clean exit.
+            }
+            if let since = stopping.requestedAt, ContinuousClock.now - since >= configuration.server.shutdownGrace {
                 logger.warning("shutdown grace of \(configuration.server.shutdownGrace) ran out; cut off what was still running")
+            } else if let failure {
+                logger.error("shutdown did not drain cleanly: \(failure)")
             }
             tasks.cancelAll()
         }
@@ -117,10 +122,16 @@ package struct DaemonLifecycle: Sendable {
 
 /// Whether a stop signal arrived: the first one drains, the next one exits at once.
 private final class StopRequest: Sendable {
-    private let requested = Atomic<Bool>(false)
+    private let requested = Mutex<ContinuousClock.Instant?>(nil)
 
     /// True if a stop had already been requested.
-    func markRequested() -> Bool { requested.exchange(true, ordering: .relaxed) }
+    func markRequested() -> Bool {
+        requested.withLock { instant in
+            defer { instant = instant ?? .now }
+            return instant != nil
+        }
+    }
 
-    var isRequested: Bool { requested.load(ordering: .relaxed) }
+    var isRequested: Bool { requestedAt != nil }
+    var requestedAt: ContinuousClock.Instant? { requested.withLock { $0 } }
 }

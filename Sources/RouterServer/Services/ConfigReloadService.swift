@@ -14,11 +14,13 @@ package struct ConfigReloadService: Service {
 
     package func run() async throws {
         let monitor = FileChangeMonitor(path: coordinator.configPath)
-        try await cancelWhenGracefulShutdown {
+        // Ends quietly on shutdown: a service that throws there makes ServiceGroup cancel
+        // everything, requests still draining included.
+        await cancelWhenGracefulShutdown {
             var applied = monitor.signature()
             var previous = applied
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                do { try await Task.sleep(for: interval) } catch { return }
                 let current = monitor.signature()
                 defer { previous = current }
                 guard current != applied, current == previous, current.exists else { continue }

@@ -14,10 +14,12 @@ package struct SystemdWatchdogService: Service {
     }
 
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Ends quietly on shutdown: a service that throws there makes ServiceGroup cancel
+        // everything, requests still draining included.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 notifier.watchdog()
-                try await Task.sleep(for: interval)
+                do { try await Task.sleep(for: interval) } catch { return }
             }
         }
     }
