@@ -103,7 +103,7 @@ enum OllamaProbe {
 
     /// The base URL and model names, or nil when nothing answered in time.
     static func find(environment: [String: String]) async -> (baseURL: String, models: [String])? {
-        let baseURL = baseURL(ollamaHost: environment["OLLAMA_HOST"])
+        let baseURL = DetectedStarterConfig.ollamaBaseURL(ollamaHost: environment["OLLAMA_HOST"])
         let transport = UpstreamTransport()
         let models: [String]? = await withTaskGroup(of: [String]?.self) { group in
             group.addTask {
@@ -128,27 +128,5 @@ enum OllamaProbe {
         }
         await transport.shutdown()
         return models.map { (baseURL, $0) }
-    }
-
-    /// `OLLAMA_HOST` may be `host`, `host:port` or a URL; `0.0.0.0` (a bind address) means this machine.
-    static func baseURL(ollamaHost: String?) -> String {
-        guard var value = ollamaHost?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
-            return ProviderType.ollama.defaultBaseURL!
-        }
-        var scheme = "http"
-        if let range = value.range(of: "://") {
-            scheme = String(value[..<range.lowerBound])
-            value = String(value[range.upperBound...])
-        }
-        while value.hasSuffix("/") { value.removeLast() }
-        var host = value
-        var port = scheme == "https" ? "443" : "11434"
-        if let colon = value.lastIndex(of: ":"), !value.hasSuffix("]") {
-            host = String(value[..<colon])
-            port = String(value[value.index(after: colon)...])
-        }
-        if host.isEmpty || host == "0.0.0.0" { host = "127.0.0.1" }
-        if host == "[::]" { host = "[::1]" }
-        return "\(scheme)://\(host):\(port)"
     }
 }

@@ -77,14 +77,14 @@ struct ReloadTests {
         #expect(await chat(daemon.base, model: "fresh").status == 200, "the previous config still serves")
 
         // `localrouter reload` reports the same problem and fails.
-        let rejected = try runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
+        let rejected = try await runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
         #expect(rejected.status != 0)
         #expect(rejected.standardError.contains("\(home.configFile):3:3: unknown key 'max_bodyy'"))
         #expect(rejected.standardError.contains("keeps serving its previous config"))
 
         // Fixed: `localrouter reload` succeeds (the file watcher may get there first; either way it is live).
         try home.write(config: mockConfig(routes: Self.freshRoute + "\n  third:\n    targets: [mock/echo]"))
-        let accepted = try runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
+        let accepted = try await runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
         #expect(accepted.status == 0, "\(accepted.standardError)")
         #expect(accepted.standardOutput.contains("reloaded (pid \(daemon.processID))"))
         #expect(await chat(daemon.base, model: "third").status == 200)
@@ -99,16 +99,16 @@ struct ReloadTests {
     }
 
     @Test("`localrouter reload` without a running daemon fails with a one-line reason")
-    func reloadWithoutDaemon() throws {
+    func reloadWithoutDaemon() async throws {
         let home = try TemporaryHome()
         defer { home.cleanUp() }
-        let missing = try runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
+        let missing = try await runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
         #expect(missing.status != 0)
         #expect(missing.standardError.contains("no running daemon found (no pid file at \(home.runtimeDirectory)/localrouter/localrouter.pid)"))
 
         // A stale pid file naming some other live process (this test runner) is not signalled.
         try PidFile(runtimeDirectory: home.runtimeDirectory + "/localrouter").write(processID: getpid())
-        let stale = try runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
+        let stale = try await runCommand(BuiltProducts.localrouter, ["reload"], environment: home.environment())
         #expect(stale.status != 0)
         #expect(stale.standardError.contains("is not a running localrouter"))
     }

@@ -59,27 +59,50 @@ struct CommandResult {
     var standardError: String
 }
 
-/// Runs a command to completion.
-func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> CommandResult {
+/// Runs a command to completion without blocking the cooperative pool (a test's in-process
+/// fake servers need it while the command talks to them): pipes are drained on their own threads.
+func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = environment
     let output = Pipe()
-    let error = Pipe()
+    let errors = Pipe()
     process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    // Read both to the end before waiting, so a chatty command cannot block on a full pipe.
-    let errorData = Mutex<Data>(Data())
-    let reader = Thread { errorData.withLock { $0 = error.fileHandleForReading.readDataToEndOfFile() } }
-    reader.start()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while reader.isExecuting || !reader.isFinished { usleep(1000) }
-    return CommandResult(
-        status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-        standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    return try await withCheckedThrowingContinuation { continuation in
+        let collected = Mutex<(output: Data?, error: Data?)>((nil, nil))
+        let finished = Mutex(false)
+        @Sendable func finishIfDone() {
+            let parts = collected.withLock { $0 }
+            guard let outputData = parts.output, let errorData = parts.error else { return }
+            guard finished.withLock({ done in defer { done = true }; return !done }) else { return }
+            process.waitUntilExit()  // Both pipes hit EOF: the process has exited or is about to.
+            continuation.resume(
+                returning: CommandResult(
+                    status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                    standardError: String(decoding: errorData, as: UTF8.self)))
+        }
+        Thread {
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            collected.withLock { $0.output = data }
+            finishIfDone()
+        }.start()
+        Thread {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            collected.withLock { $0.error = data }
+            finishIfDone()
+        }.start()
+        do {
+            try process.run()
+        } catch {
+            finished.withLock { $0 = true }
+            try? output.fileHandleForWriting.close()
+            try? errors.fileHandleForWriting.close()
+            continuation.resume(throwing: error)
+        }
+    }
 }
 
 /// `localrouter serve` as a child process, its stderr (the daemon's log) collected as it comes.

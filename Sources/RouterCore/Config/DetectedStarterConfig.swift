@@ -116,6 +116,30 @@ package struct DetectedStarterConfig: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Where to look for Ollama, the way its own CLI reads `OLLAMA_HOST`: `host`, `host:port`
+    /// or a URL; `0.0.0.0` (a bind address) means this machine.
+    package static func ollamaBaseURL(ollamaHost: String?) -> String {
+        let fallback = ProviderType.ollama.defaultBaseURL!
+        guard var value = ollamaHost.map({ String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }),
+            !value.isEmpty
+        else { return fallback }
+        var scheme = "http"
+        if let range = value.range(of: "://") {
+            scheme = String(value[..<range.lowerBound])
+            value = String(value[range.upperBound...])
+        }
+        while value.hasSuffix("/") { value.removeLast() }
+        var host = value
+        var port = scheme == "https" ? "443" : "11434"
+        if let colon = value.lastIndex(of: ":"), !value.hasSuffix("]") {
+            host = String(value[..<colon])
+            port = String(value[value.index(after: colon)...])
+        }
+        if host.isEmpty || host == "0.0.0.0" { host = "127.0.0.1" }
+        if host == "[::]" { host = "[::1]" }
+        return "\(scheme)://\(host):\(port)"
+    }
+
     /// A YAML double-quoted scalar: model names may hold `:` (Ollama tags) or `/`.
     static func quoted(_ text: String) -> String {
         var result = "\""
