@@ -71,7 +71,7 @@ struct SystemdNotifyTests {
         let reloading = try #require(await listener.next(containing: "RELOADING=1").match)
         #expect(reloading.contains("MONOTONIC_USEC="))
         let reloaded = await listener.next(containing: "READY=1")
-        #expect(reloaded.match != nil)
+        #expect(reloaded.match?.contains("STATUS=serving on 127.0.0.1:\(daemon.port): 1 providers, 1 routes") == true)
         #expect(!reloaded.skipped.contains { $0.contains("STOPPING=1") })
         #expect(await daemon.waitForLog("config reloaded (SIGHUP)"))
 

@@ -56,6 +56,7 @@ package struct RouterDaemon: Sendable {
             }
             var address = configuration.server.listen
             address.port = port
+            lifecycle.reloads?.listening(on: address)
             lifecycle.notifier.ready(status: ReloadCoordinator.servingStatus(runtime.snapshot.configuration, listen: address))
             await onListening(port)
         }

@@ -32,6 +32,8 @@ package final class ReloadCoordinator: Sendable {
     private let hooks = Mutex<[Hook]>([])
     private let last = Mutex<Task<Outcome, Never>?>(nil)
     private let generation = Atomic<Int>(0)
+    /// The address actually bound (the configured port may be 0), for the status line.
+    private let boundAddress = Mutex<ListenAddress?>(nil)
 
     package init(
         configPath: String,
@@ -55,6 +57,11 @@ package final class ReloadCoordinator: Sendable {
     /// Hooks run after the config swap, in registration order.
     package func onReload(_ hook: @escaping Hook) {
         hooks.withLock { $0.append(hook) }
+    }
+
+    /// Called once the server listens.
+    package func listening(on address: ListenAddress) {
+        boundAddress.withLock { $0 = address }
     }
 
     /// Number of reloads attempted so far.
@@ -113,7 +120,7 @@ package final class ReloadCoordinator: Sendable {
             ])
         outcome = .applied(needsRestart: needsRestart)
         writeStatus(number, outcome)
-        notifier.ready(status: Self.servingStatus(configuration, listen: startup.server.listen))
+        notifier.ready(status: Self.servingStatus(configuration, listen: boundAddress.withLock { $0 } ?? startup.server.listen))
         return outcome
     }
 
