@@ -11,7 +11,7 @@ struct LocalRouterCommand: AsyncParsableCommand {
         version: "localrouter \(version)",
         subcommands: [
             ServeCommand.self, InitCommand.self, ConfigCommand.self, ModelsCommand.self, StatusCommand.self,
-            KeysCommand.self, SecretsCommand.self, UsageCommand.self,
+            KeysCommand.self, SecretsCommand.self, UsageCommand.self, ReloadCommand.self,
         ]
     )
 }

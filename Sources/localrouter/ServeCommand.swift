@@ -48,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { accessLog?.close() }
 
+        let environment = CLIContext.environment
         // Refuses to start on an exposed master key or an unreadable keys.enc.
         let keyRing: ClientKeyRing
         do {
@@ -71,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let runtime = RouterRuntime(
             configuration: configuration,
-            credentials: SecretLookup.resolver(paths: paths, environment: CLIContext.environment),
+            credentials: SecretLookup.resolver(paths: paths, environment: environment),
             transport: UpstreamTransport(),
             accessLog: accessLog,
             keyRing: keyRing,
@@ -80,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         var daemon = RouterDaemon(runtime: runtime)
         daemon.extraServices.append(KeyRingService(keyRing: keyRing, logger: logger))
+        daemon.lifecycle = makeLifecycle(runtime: runtime, keyRing: keyRing, configPath: configPath, paths: paths, environment: environment)
         let listenAddress = configuration.server.listen
         let path = configPath
         do {
@@ -93,5 +95,45 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         await runtime.transport.shutdown()
+    }
+
+    /// systemd notifications, the pid file `localrouter reload` signals, and reloads that
+    /// re-read the config (keeping `--listen`) and `secrets.enc`.
+    private func makeLifecycle(
+        runtime: RouterRuntime, keyRing: ClientKeyRing, configPath: String, paths: ConfigPaths, environment: [String: String]
+    )
+        -> DaemonLifecycle
+    {
+        let listenOverride = listen.flatMap { try? ListenAddress.parse($0) }
+        var lifecycle = DaemonLifecycle()
+        lifecycle.notifier = SystemdNotifier(environment: environment)
+        lifecycle.pidFile = PidFile(runtimeDirectory: paths.runtimeDirectory)
+        lifecycle.reloads = ReloadCoordinator(
+            configPath: configPath,
+            runtime: runtime,
+            load: { () throws(ConfigError) -> Configuration in
+                var configuration = try ConfigLoader.load(path: configPath, environment: ProcessInfo.processInfo.environment)
+                if let listenOverride { configuration.server.listen = listenOverride }
+                return configuration
+            },
+            credentials: { SecretLookup.resolver(paths: paths, environment: environment) },
+            notifier: lifecycle.notifier,
+            statusFile: ReloadStatusFile(runtimeDirectory: paths.runtimeDirectory)
+        )
+        // Keys reload with everything else (the keys.enc watcher also catches CLI changes).
+        let logger = runtime.logger
+        lifecycle.reloads?.onReload { _ in
+            do {
+                _ = try keyRing.reloadKeys()
+            } catch {
+                logger.error("keys.enc could not be reloaded; the previous keys stay in force: \(error)")
+            }
+        }
+        // Providers new in the reloaded config are health-checked (and their models discovered)
+        // straight away, in the background: an unreachable provider must not hold up READY=1.
+        lifecycle.reloads?.onReload { _ in
+            Task { await HealthCheckService(runtime: runtime).checkAll() }
+        }
+        return lifecycle
     }
 }

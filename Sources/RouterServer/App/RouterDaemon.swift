@@ -4,12 +4,18 @@ import NIOCore
 import NIOPosix
 import RouterCore
 import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Assembles the HTTP application and the background services, and runs them as one
 /// `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT within `server.shutdown_grace`.
 package struct RouterDaemon: Sendable {
     package let runtime: RouterRuntime
     package var extraServices: [any Service & Sendable] = []
+    package var lifecycle = DaemonLifecycle()
 
     package init(runtime: RouterRuntime) {
         self.runtime = runtime
@@ -39,21 +45,102 @@ package struct RouterDaemon: Sendable {
         )
     }
 
-    /// Runs until SIGTERM/SIGINT (or until `shutdown` is triggered on the returned group in tests).
+    /// Runs until SIGTERM/SIGINT: stops accepting, lets requests in flight finish within
+    /// `server.shutdown_grace`, then returns (a second signal exits the process at once).
+    /// SIGHUP reloads through `lifecycle.reloads`.
     package func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let configuration = runtime.snapshot.configuration
-        let application = makeApplication(listen: configuration.server.listen, onListening: onListening)
+        let lifecycle = self.lifecycle
+        let logger = runtime.logger
+        // Trapped before binding: SIGHUP's default action would kill a daemon reloaded at start-up.
+        let signals = ProcessSignals([SIGTERM, SIGINT, SIGHUP])
+        let application = makeApplication(listen: configuration.server.listen) { port in
+            if let pidFile = lifecycle.pidFile {
+                do { try pidFile.write() } catch { logger.warning("cannot write \(pidFile.path): \(error)") }
+            }
+            var address = configuration.server.listen
+            address.port = port
+            lifecycle.reloads?.listening(on: address)
+            lifecycle.notifier.ready(status: ReloadCoordinator.servingStatus(runtime.snapshot.configuration, listen: address))
+            await onListening(port)
+        }
+        var services: [any Service & Sendable] = [HealthCheckService(runtime: runtime)]
+        if let watchdog = SystemdWatchdogService(notifier: lifecycle.notifier) { services.append(watchdog) }
+        if let reloads = lifecycle.reloads, lifecycle.watchConfigFile { services.append(ConfigReloadService(coordinator: reloads)) }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: application)]
-                + ([HealthCheckService(runtime: runtime)] + extraServices).map {
+                + (services + extraServices).map {
                     // A background service that ends (or fails) must not cancel requests in flight.
                     .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
                 },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: runtime.logger
+            logger: logger
         )
         groupConfiguration.maximumGracefulShutdownDuration = configuration.server.shutdownGrace
+        groupConfiguration.maximumCancellationDuration = .seconds(2)
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        let stopping = StopRequest()
+        defer { lifecycle.pidFile?.remove() }
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                await withDiscardingTaskGroup { handlers in
+                    for await signal in signals {
+                        let name = ProcessSignals.name(signal)
+                        if signal == SIGHUP {
+                            guard let reloads = lifecycle.reloads else { continue }
+                            handlers.addTask { await reloads.reload(reason: name) }
+                        } else if stopping.markRequested() {
+                            logger.warning("second \(name): exiting now, without waiting for requests in flight")
+                            _exit(128 + signal)
+                        } else {
+                            logger.info(
+                                "\(name): no longer accepting connections; waiting up to \(configuration.server.shutdownGrace) for requests in flight")
+                            lifecycle.notifier.stopping()
+                            await group.triggerGracefulShutdown()
+                        }
+                    }
+                }
+            }
+            var failure: (any Error)?
+            do {
+                try await group.run()
+            } catch where stopping.isRequested {
+                failure = error  // Asked to stop, and stopped: still a clean exit.
+            }
+            if let since = stopping.requestedAt, ContinuousClock.now - since >= configuration.server.shutdownGrace {
+                logger.warning("shutdown grace of \(configuration.server.shutdownGrace) ran out; cut off what was still running")
+            } else if let failure {
+                logger.error("shutdown did not drain cleanly: \(failure)")
+            }
+            tasks.cancelAll()
+        }
     }
+}
+
+/// How the daemon fits its supervisor: systemd notifications, the pid file and reloads.
+/// The default does none of these (tests embedding the daemon).
+package struct DaemonLifecycle: Sendable {
+    package var notifier = SystemdNotifier(environment: [:])
+    package var pidFile: PidFile?
+    package var reloads: ReloadCoordinator?
+    /// Reload when the config file is saved (requires `reloads`).
+    package var watchConfigFile = true
+
+    package init() {}
+}
+
+/// Whether a stop signal arrived: the first one drains, the next one exits at once.
+private final class StopRequest: Sendable {
+    private let requested = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// True if a stop had already been requested.
+    func markRequested() -> Bool {
+        requested.withLock { instant in
+            defer { instant = instant ?? .now }
+            return instant != nil
+        }
+    }
+
+    var isRequested: Bool { requestedAt != nil }
+    var requestedAt: ContinuousClock.Instant? { requested.withLock { $0 } }
 }
