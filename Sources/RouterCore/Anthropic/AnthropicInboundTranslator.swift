@@ -139,14 +139,7 @@ package enum AnthropicInboundTranslator {
                     sawText = true
                     text += block["text"]?.stringValue ?? ""
                 case "tool_use":
-                    toolCalls.append([
-                        "id": block["id"] ?? "",
-                        "type": "function",
-                        "function": [
-                            "name": block["name"] ?? "",
-                            "arguments": .string((block["input"] ?? [:]).sortedCompactJSON),
-                        ],
-                    ])
+                    toolCalls.append(AnthropicResponseTranslator.toolCall(fromToolUse: block))
                 default:
                     break  // Thinking cannot be verified by an OpenAI upstream.
                 }

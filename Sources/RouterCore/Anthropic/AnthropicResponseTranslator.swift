@@ -21,14 +21,7 @@ package enum AnthropicResponseTranslator {
             case "redacted_thinking":
                 thinkingBlocks.append(block)
             case "tool_use":
-                toolCalls.append([
-                    "id": block["id"] ?? "",
-                    "type": "function",
-                    "function": [
-                        "name": block["name"] ?? "",
-                        "arguments": .string((block["input"] ?? [:]).sortedCompactJSON),
-                    ],
-                ])
+                toolCalls.append(toolCall(fromToolUse: block))
             default:
                 break  // Server tool blocks (web search…) have no Chat Completions form.
             }
@@ -71,5 +64,17 @@ package enum AnthropicResponseTranslator {
         case "refusal": return "content_filter"
         default: return "stop"
         }
+    }
+
+    /// An Anthropic `tool_use` block as an OpenAI `tool_calls` entry (arguments as compact JSON).
+    static func toolCall(fromToolUse block: JSONValue) -> JSONValue {
+        [
+            "id": block["id"] ?? "",
+            "type": "function",
+            "function": [
+                "name": block["name"] ?? "",
+                "arguments": .string((block["input"] ?? [:]).sortedCompactJSON),
+            ],
+        ]
     }
 }
