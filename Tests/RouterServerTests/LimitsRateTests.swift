@@ -30,9 +30,10 @@ struct LimitsRateTests {
             let error = try parseJSON(refused.body)["error"]
             #expect(error?["code"]?.stringValue == "rate_limit_exceeded")
             #expect(error?["type"]?.stringValue == "requests")
-            // Two requests per minute: the third fits 30 s after the first.
+            // Two requests per minute: the third fits 30 s after the first (less the seconds a
+            // loaded machine took between them).
             let retryAfter = try #require(refused.headers.first(name: "retry-after").flatMap { Int($0) })
-            #expect((29...30).contains(retryAfter))
+            #expect((20...30).contains(retryAfter))
             #expect(refused.headers.first(name: "x-ratelimit-limit-requests") == "2")
             #expect(refused.headers.first(name: "x-ratelimit-remaining-requests") == "0")
             #expect(refused.headers.first(name: "x-request-id") != nil)

@@ -168,7 +168,9 @@ struct ProxyTests {
             #expect(response.status == 200)
             #expect(response.headers.first(name: "x-localrouter-attempts") == "2")
             #expect(response.headers.first(name: "x-localrouter-provider") == "fake")
-            #expect(ContinuousClock.now - start < .seconds(1))
+            // AsyncHTTPClient's default retries a refused connect for its whole 5 s+ connect
+            // timeout; ours fails it at once (loose bound: CI machines are loaded).
+            #expect(ContinuousClock.now - start < .seconds(3))
             #expect(harness.log.all.last?.fields.route == "smart")
             #expect(harness.log.all.last?.fields.attempts == 2)
         }
