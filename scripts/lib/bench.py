@@ -1,10 +1,12 @@
-"""scripts/bench's engine: direct vs through LocalRouter, in one run, on loopback."""
+"""scripts/bench's engine: direct vs nginx vs LocalRouter, in one run, on loopback."""
 import argparse
 import http.client
 import json
 import os
 import re
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -18,6 +20,69 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and of its direct children (nginx's workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        total += sum(cpu_seconds(int(child)) for child in children.read_text().split())
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_nginx(tmp: Path, upstream_port: int) -> tuple[subprocess.Popen, int]:
+    """nginx as a plain reverse proxy with keep-alive to the same fake upstream, as the current user."""
+    prefix = tmp / "nginx"
+    (prefix / "logs").mkdir(parents=True)
+    port = free_port()
+    # Root runs the workers as root too, so they can reach the 0700 temp dir.
+    user = "user root;\n" if os.getuid() == 0 else ""
+    (prefix / "nginx.conf").write_text(f"""{user}worker_processes 2;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log {prefix}/logs/access.log combined buffer=64k flush=1s;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream fake {{ server 127.0.0.1:{upstream_port}; keepalive 128; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://fake;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # Streams relayed as they arrive, as LocalRouter does.
+            proxy_buffering off;
+        }}
+    }}
+}}
+""")
+    process = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(prefix), "-e", str(prefix / "logs/error.log"),
+                                "-c", str(prefix / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.01)
+    raise SystemExit(f"nginx did not start: {(prefix / 'logs/error.log').read_text(errors='replace')}")
 
 
 def wait_for(path: Path, pattern: str, timeout: float = 20.0) -> re.Match:
@@ -46,11 +111,13 @@ def run_wrk(url: str, body: str, key: str | None, connections: int, duration: in
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
         capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
         "p50": to_ms(percentiles["50"]), "p99": to_ms(percentiles["99"]),
+        "requests": requests,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "errors": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
@@ -133,16 +200,31 @@ providers:
         stream_direct = json.dumps({"model": "gpt-test", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
         stream_routed = json.dumps({"model": "fake/gpt-test", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
 
-        # Warm up both paths (connection pools, lazy initialisation).
-        run_wrk(f"http://127.0.0.1:{upstream_port}/v1/chat/completions", direct_body, None, 4, 1, tmp)
-        run_wrk(f"http://127.0.0.1:{router_port}/v1/chat/completions", routed_body, key, 4, 1, tmp)
+        nginx, nginx_port = start_nginx(tmp, upstream_port)
+        processes.append(nginx)
+        direct_url = f"http://127.0.0.1:{upstream_port}/v1/chat/completions"
+        nginx_url = f"http://127.0.0.1:{nginx_port}/v1/chat/completions"
+        router_url = f"http://127.0.0.1:{router_port}/v1/chat/completions"
+
+        # Warm up every path (connection pools, lazy initialisation).
+        run_wrk(direct_url, direct_body, None, 4, 1, tmp)
+        run_wrk(nginx_url, direct_body, None, 4, 1, tmp)
+        run_wrk(router_url, routed_body, key, 4, 1, tmp)
         time.sleep(1)
         idle_rss = rss_kib(router.pid)
+
+        def measured(url: str, body: str, auth: str | None, connections: int, pid: int) -> dict:
+            """One wrk run, with the proxy's CPU time per request (utime + stime over the run)."""
+            before = cpu_seconds(pid)
+            result = run_wrk(url, body, auth, connections, args.duration, tmp)
+            result["cpu_us"] = (cpu_seconds(pid) - before) / max(result["requests"], 1) * 1e6
+            return result
 
         rows = []
         peak_rss = idle_rss
         for connections in [int(c) for c in args.connections.split(",")]:
-            direct = run_wrk(f"http://127.0.0.1:{upstream_port}/v1/chat/completions", direct_body, None, connections, args.duration, tmp)
+            direct = run_wrk(direct_url, direct_body, None, connections, args.duration, tmp)
+            proxied = measured(nginx_url, direct_body, None, connections, nginx.pid)
             sampling = True
             peak = [0]
 
@@ -153,29 +235,35 @@ providers:
 
             sampler = threading.Thread(target=sample)
             sampler.start()
-            routed = run_wrk(f"http://127.0.0.1:{router_port}/v1/chat/completions", routed_body, key, connections, args.duration, tmp)
+            routed = measured(router_url, routed_body, key, connections, router.pid)
             sampling = False
             sampler.join()
             peak_rss = max(peak_rss, peak[0])
-            rows.append((connections, direct, routed, peak[0]))
+            rows.append((connections, direct, proxied, routed, peak[0]))
 
         ttfb_direct = first_byte_ms(upstream_port, stream_direct, None, "/v1/chat/completions")
+        ttfb_nginx = first_byte_ms(nginx_port, stream_direct, None, "/v1/chat/completions")
         ttfb_routed = first_byte_ms(router_port, stream_routed, key, "/v1/chat/completions")
 
         print(f"\nLocalRouter benchmark ({'debug' if args.debug else 'release'} build), {args.duration}s per run, loopback, "
-              f"fake upstream = lr-fake-upstream, auth: {'lr- key' if key else 'none'}")
-        print(f"{'conns':>5} | {'direct p50':>10} {'p99':>8} {'req/s':>9} | {'router p50':>10} {'p99':>8} {'req/s':>9} | "
-              f"{'added p50':>9} {'added p99':>9} {'rps ratio':>9} | {'errors':>6} {'RSS MB':>7}")
-        for connections, direct, routed, peak in rows:
-            print(f"{connections:>5} | {direct['p50']:>8.3f}ms {direct['p99']:>6.3f}ms {direct['rps']:>9.0f} | "
-                  f"{routed['p50']:>8.3f}ms {routed['p99']:>6.3f}ms {routed['rps']:>9.0f} | "
-                  f"{routed['p50'] - direct['p50']:>7.3f}ms {routed['p99'] - direct['p99']:>7.3f}ms "
-                  f"{routed['rps'] / direct['rps']:>9.2f} | {routed['errors']:>6} {peak / 1024:>7.1f}")
-            if routed["socket_errors"]:
-                print(f"      router socket errors: {routed['socket_errors']}")
-        print(f"time to first streamed byte (median of 50): direct {ttfb_direct:.3f} ms, router {ttfb_routed:.3f} ms, "
-              f"added {ttfb_routed - ttfb_direct:.3f} ms")
-        print(f"RSS idle {idle_rss / 1024:.1f} MB, peak under load {peak_rss / 1024:.1f} MB; start to ready {ready_ms:.0f} ms")
+              f"fake upstream = lr-fake-upstream, nginx = plain reverse proxy with keep-alive, "
+              f"router auth: {'lr- key' if key else 'none'}; added = over direct; CPU = proxy's utime+stime per request")
+        print(f"{'conns':>5} | {'direct p50':>10} {'p99':>8} {'req/s':>7} | {'nginx p50':>9} {'p99':>8} {'req/s':>7} {'CPU':>6} | "
+              f"{'router p50':>10} {'p99':>8} {'req/s':>7} {'CPU':>6} | {'added p50':>9} {'p99':>8} | "
+              f"{'rps/nginx':>9} {'rps/direct':>10} | {'errors':>6} {'RSS MB':>6}")
+        for connections, direct, proxied, routed, peak in rows:
+            print(f"{connections:>5} | {direct['p50']:>8.3f}ms {direct['p99']:>6.3f}ms {direct['rps']:>7.0f} | "
+                  f"{proxied['p50']:>7.3f}ms {proxied['p99']:>6.3f}ms {proxied['rps']:>7.0f} {proxied['cpu_us']:>4.0f}us | "
+                  f"{routed['p50']:>8.3f}ms {routed['p99']:>6.3f}ms {routed['rps']:>7.0f} {routed['cpu_us']:>4.0f}us | "
+                  f"{routed['p50'] - direct['p50']:>7.3f}ms {routed['p99'] - direct['p99']:>6.3f}ms | "
+                  f"{routed['rps'] / proxied['rps']:>9.2f} {routed['rps'] / direct['rps']:>10.2f} | "
+                  f"{routed['errors'] + proxied['errors']:>6} {peak / 1024:>6.1f}")
+            for name, result in (("nginx", proxied), ("router", routed)):
+                if result["socket_errors"]:
+                    print(f"      {name} socket errors: {result['socket_errors']}")
+        print(f"time to first streamed byte (median of 50): direct {ttfb_direct:.3f} ms, nginx {ttfb_nginx:.3f} ms, "
+              f"router {ttfb_routed:.3f} ms (added {ttfb_routed - ttfb_direct:.3f} ms)")
+        print(f"router RSS idle {idle_rss / 1024:.1f} MB, peak under load {peak_rss / 1024:.1f} MB; start to ready {ready_ms:.0f} ms")
     finally:
         for process in reversed(processes):
             process.send_signal(signal.SIGTERM)

@@ -81,7 +81,10 @@ package struct PriceTable: Sendable, Equatable {
     }
 
     private static func normalise(_ model: String) -> String {
-        model.lowercased().replacingOccurrences(of: ".", with: "-")
+        // Scalar by scalar rather than Foundation's replacingOccurrences: this runs per request.
+        var scalars = String.UnicodeScalarView()
+        for scalar in model.lowercased().unicodeScalars { scalars.append(scalar == "." ? "-" : scalar) }
+        return String(scalars)
     }
 
     /// Drops `-latest`, `@…` (Vertex), `-YYYYMMDD` and `-YYYY-MM-DD`.
