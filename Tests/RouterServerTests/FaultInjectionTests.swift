@@ -41,6 +41,10 @@ import Glibc
             // Never finishes: the request's 3 s request_timeout must cut it.
             connection.writeHead(contentType: "text/event-stream")
             while connection.write(event) { connection.pause(milliseconds: 100) }
+        case "trickle-json":
+            // A non-streamed body that dribbles in slower than the request's 3 s allow.
+            connection.writeHead(contentType: "application/json", contentLength: 1000)
+            while connection.write("{") { connection.pause(milliseconds: 100) }
         case "bad-json":
             let body = #"{"id": "chatcmpl-1", "choices": [ {"message": tru"#
             connection.writeHead(contentType: "application/json", contentLength: body.utf8.count)
@@ -72,7 +76,7 @@ import Glibc
         let refused = try FaultUpstream.refusingPort()
         let home = try TemporaryHome()
         defer { home.cleanUp() }
-        let models = "[reset-head, reset-stream, slow-head, trickle-within, trickle-over, bad-json, garbage-sse, endless-line, not-http]"
+        let models = "[reset-head, reset-stream, slow-head, trickle-within, trickle-over, trickle-json, bad-json, garbage-sse, endless-line, not-http]"
         try home.write(
             config: """
                 version: 1
@@ -130,6 +134,7 @@ import Glibc
             Case(model: "faulty/trickle-within", stream: true, statuses: [200]),
             Case(model: "faulty/trickle-over", stream: true, statuses: [200]),
             Case(model: "faulty/trickle-over", stream: true, path: "/v1/messages", statuses: [200]),
+            Case(model: "faulty/trickle-json", stream: false, statuses: [504]),
             Case(model: "faulty/bad-json", stream: false, statuses: [502]),
             Case(model: "faulty/bad-json", stream: false, path: "/v1/messages", statuses: [502]),
             Case(model: "faulty/garbage-sse", stream: true, statuses: [200]),
