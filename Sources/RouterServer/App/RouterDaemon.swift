@@ -74,7 +74,7 @@ package struct RouterDaemon: Sendable {
             lifecycle.notifier.ready(status: ReloadCoordinator.servingStatus(runtime.snapshot.configuration, listen: address))
             await onListening(port)
         }
-        var services: [any Service & Sendable] = [HealthCheckService(runtime: runtime)]
+        var services: [any Service & Sendable] = [HealthCheckService(runtime: runtime), MemoryTrimService(metrics: runtime.accounting.metrics)]
         if let watchdog = SystemdWatchdogService(notifier: lifecycle.notifier) { services.append(watchdog) }
         if let reloads = lifecycle.reloads, lifecycle.watchConfigFile { services.append(ConfigReloadService(coordinator: reloads)) }
         var groupConfiguration = ServiceGroupConfiguration(
