@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--settle", type=float, default=15.0)
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--config-extra", default="", help="YAML appended to the daemon's config (to isolate a component)")
     args = parser.parse_args()
     bins = Path(args.bin_dir)
 
@@ -210,7 +211,7 @@ providers:
     type: openai-compatible
     base_url: http://127.0.0.1:{upstream_port}/v1
     models: [gpt-test, slow-stream]
-""")
+""" + args.config_extra.replace("\\n", "\n"))
         router_log = tmp / "router.log"
         router = subprocess.Popen([localrouter, "serve", "--config", str(config)], env=env, preexec_fn=systemd_like_limits,
                                   stdout=open(router_log, "w"), stderr=subprocess.STDOUT)
