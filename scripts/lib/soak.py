@@ -118,8 +118,8 @@ async def streams(port: int, key: str, count: int, errors: list) -> None:
     await asyncio.gather(*tasks)
 
 
-async def short_requests(port: int, key: str, count: int, connections: int, errors: list) -> None:
-    request = body("fake/gpt-test", False)
+async def short_requests(port: int, key: str, count: int, connections: int, errors: list, model: str = "fake/gpt-test") -> None:
+    request = body(model, False)
     remaining = [count]
 
     async def worker() -> None:
@@ -157,7 +157,7 @@ async def load(pid: int, port: int, key: str, args) -> dict:
     results["stream_errors"] = list(errors)
     errors.clear()
     started = time.perf_counter()
-    await short_requests(port, key, args.requests, args.connections, errors)
+    await short_requests(port, key, args.requests, args.connections, errors, args.short_model)
     results["short_seconds"] = time.perf_counter() - started
     results["short_errors"] = list(errors)
     stop.set()
@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--settle", type=float, default=15.0)
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--short-model", default="fake/gpt-test", help="mock/echo leaves the upstream client out")
     parser.add_argument("--config-extra", default="", help="YAML appended to the daemon's config (to isolate a component)")
     args = parser.parse_args()
     bins = Path(args.bin_dir)
@@ -207,6 +208,9 @@ def main() -> None:
 server:
   listen: 127.0.0.1:0
 providers:
+  mock:
+    type: mock
+    models: [echo]
   fake:
     type: openai-compatible
     base_url: http://127.0.0.1:{upstream_port}/v1
