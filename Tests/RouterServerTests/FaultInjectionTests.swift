@@ -145,7 +145,7 @@ import Glibc
         // Every fault several times at once, a 5xx storm, and healthy requests all along.
         let problems = await withTaskGroup(of: String?.self) { group -> [String] in
             for item in cases {
-                for _ in 0..<4 {
+                for _ in 0..<3 {
                     group.addTask {
                         do {
                             let answer = try await client.send(model: item.model, stream: item.stream, path: item.path)
@@ -159,7 +159,7 @@ import Glibc
                     }
                 }
             }
-            for index in 0..<120 {
+            for index in 0..<60 {
                 group.addTask {
                     let model = index % 4 == 0 ? "default" : "stormy/storm-500"
                     do {
