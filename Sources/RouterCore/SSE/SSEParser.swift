@@ -45,25 +45,21 @@ package struct SSEParser: Sendable {
         defer { pendingLine.removeAll(keepingCapacity: true) }
         if pendingLine.isEmpty { return dispatch() }
         if pendingLine.first == UInt8(ascii: ":") { return nil }
-        let line = String(decoding: pendingLine, as: UTF8.self)
-        let field: Substring
-        var value: Substring
-        if let colon = line.firstIndex(of: ":") {
-            field = line[..<colon]
-            value = line[line.index(after: colon)...]
-            if value.first == " " { value = value.dropFirst() }
-        } else {
-            field = Substring(line)
-            value = ""
-        }
+        // Split on bytes, not Characters: the spec works on code points, and a combining mark
+        // after the colon or the space would otherwise fuse with it into one grapheme.
+        let colon = pendingLine.firstIndex(of: UInt8(ascii: ":")) ?? pendingLine.endIndex
+        let field = String(decoding: pendingLine[..<colon], as: UTF8.self)
+        var valueStart = colon < pendingLine.endIndex ? colon + 1 : colon
+        if valueStart < pendingLine.endIndex, pendingLine[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+        let value = String(decoding: pendingLine[valueStart...], as: UTF8.self)
         switch field {
         case "data":
-            dataLines.append(String(value))
+            dataLines.append(value)
             hasData = true
         case "event":
-            eventName = String(value)
+            eventName = value
         case "id":
-            lastEventID = String(value)
+            lastEventID = value
         default:
             break  // `retry:` and unknown fields are ignored, as the spec says.
         }

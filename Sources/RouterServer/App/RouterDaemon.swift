@@ -16,6 +16,10 @@ package struct RouterDaemon: Sendable {
     package let runtime: RouterRuntime
     package var extraServices: [any Service & Sendable] = []
     package var lifecycle = DaemonLifecycle()
+    /// How long a client connection may sit without completing a request head or body part before
+    /// it is closed: the bound on slowloris clients and abandoned keep-alive connections. It never
+    /// cuts a response in progress (a long stream), only a connection the client leaves idle.
+    package var connectionIdleTimeout: Duration = .seconds(60)
 
     package init(runtime: RouterRuntime) {
         self.runtime = runtime
@@ -33,8 +37,11 @@ package struct RouterDaemon: Sendable {
         SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime).register(on: router)
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
+        let idle = TimeAmount.nanoseconds(
+            connectionIdleTimeout.components.seconds * 1_000_000_000 + connectionIdleTimeout.components.attoseconds / 1_000_000_000)
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: listen.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port
@@ -52,6 +59,9 @@ package struct RouterDaemon: Sendable {
         let configuration = runtime.snapshot.configuration
         let lifecycle = self.lifecycle
         let logger = runtime.logger
+        if let limit = FileDescriptorLimit.raiseSoftLimit(), limit.after > limit.before {
+            logger.info("open-file limit raised from \(limit.before) to \(limit.after)")
+        }
         // Trapped before binding: SIGHUP's default action would kill a daemon reloaded at start-up.
         let signals = ProcessSignals([SIGTERM, SIGINT, SIGHUP])
         let application = makeApplication(listen: configuration.server.listen) { port in
@@ -64,7 +74,7 @@ package struct RouterDaemon: Sendable {
             lifecycle.notifier.ready(status: ReloadCoordinator.servingStatus(runtime.snapshot.configuration, listen: address))
             await onListening(port)
         }
-        var services: [any Service & Sendable] = [HealthCheckService(runtime: runtime)]
+        var services: [any Service & Sendable] = [HealthCheckService(runtime: runtime), MemoryTrimService(metrics: runtime.accounting.metrics)]
         if let watchdog = SystemdWatchdogService(notifier: lifecycle.notifier) { services.append(watchdog) }
         if let reloads = lifecycle.reloads, lifecycle.watchConfigFile { services.append(ConfigReloadService(coordinator: reloads)) }
         var groupConfiguration = ServiceGroupConfiguration(

@@ -381,6 +381,9 @@ package struct ProxyController: Sendable {
             buffer = try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw OpenAIError.bodyTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked body (no Content-Length) that grows past the limit ends here.
+            throw OpenAIError.bodyTooLarge(limit: limit)
         }
         let json: JSONValue
         do {

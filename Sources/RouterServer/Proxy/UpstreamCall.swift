@@ -103,10 +103,13 @@ package struct UpstreamCall: Sendable {
     package func clientSuccessBody(_ body: ByteBuffer, model: String) throws -> (ByteBuffer, TokenUsage?) {
         switch (clientFormat, upstreamFormat) {
         case (.openAI, .openAI):
+            // Relayed as it came, but only if it is JSON: a truncated or garbled 200 becomes a 502
+            // (which also counts against the target) instead of a success the client cannot parse.
+            _ = try parseUpstream(body)
             return (body, UsageScanner.scan(body.readableBytesView))
         case (.anthropicMessages, .anthropic):
-            let usage = (try? JSONValue.parse(body.readableBytesView)).map { AnthropicUsage(anthropicUsage: $0["usage"]) }
-            return (body, usage.map { TokenUsage(inputTokens: $0.promptTokens, outputTokens: $0.completionTokens) })
+            let usage = AnthropicUsage(anthropicUsage: try parseUpstream(body)["usage"])
+            return (body, TokenUsage(inputTokens: usage.promptTokens, outputTokens: usage.completionTokens))
         case (.openAI, .anthropic):
             let json = try parseUpstream(body)
             let translated = AnthropicResponseTranslator.chatCompletion(fromMessagesResponse: json, created: Int(Date().timeIntervalSince1970))

@@ -63,6 +63,7 @@ struct RouterHarness: Sendable {
     static func run(
         routing: RoutingState = RoutingState(),
         keyRing: ClientKeyRing? = nil,
+        connectionIdleTimeout: Duration = .seconds(60),
         configure: @escaping @Sendable (inout Configuration, _ upstreamPort: Int) -> Void = { _, _ in },
         _ body: @Sendable (RouterHarness) async throws -> Void
     ) async throws {
@@ -90,7 +91,11 @@ struct RouterHarness: Sendable {
                 logger: logger,
                 routing: routing
             )
-            let daemon = RouterDaemon(runtime: runtime)
+            let daemon = {
+                var daemon = RouterDaemon(runtime: runtime)
+                daemon.connectionIdleTimeout = connectionIdleTimeout
+                return daemon
+            }()
             try await withServices([{ onListening in daemon.makeApplication(listen: .init(host: "127.0.0.1", port: 0), onListening: onListening) }]) {
                 routerPorts in
                 try await body(
