@@ -244,20 +244,45 @@ final class NotifySocketListener: Sendable {
             close(descriptor)
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
+        // Drain the socket continuously, as systemd does: the daemon sends with MSG_DONTWAIT, so
+        // a test that reads only when it asks would let watchdog pings fill the queue and lose
+        // the message it waits for.
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let inbox = self.inbox
+        let socketDescriptor = descriptor
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !inbox.isClosed {
+                let count = recv(socketDescriptor, &buffer, buffer.count, 0)
+                if count > 0 { inbox.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
+            }
+            close(socketDescriptor)
+        }
+        thread.start()
     }
 
+    private final class Inbox: Sendable {
+        private let state = Mutex<(messages: [String], closed: Bool)>(([], false))
+        var isClosed: Bool { state.withLock { $0.closed } }
+        func close() { state.withLock { $0.closed = true } }
+        func append(_ message: String) { state.withLock { $0.messages.append(message) } }
+        func pop() -> String? { state.withLock { $0.messages.isEmpty ? nil : $0.messages.removeFirst() } }
+    }
+
+    private let inbox = Inbox()
+
     deinit {
-        close(descriptor)
+        // The reader thread closes the socket once it sees this (within its 50 ms receive timeout).
+        inbox.close()
         if !path.hasPrefix("@") { unlink(path) }
     }
 
     /// The next datagram, or nil when none arrives within `timeout`.
     func next(timeout: Duration = .seconds(5)) async -> String? {
         let deadline = ContinuousClock.now + timeout
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
-            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if count > 0 { return String(decoding: buffer[0..<count], as: UTF8.self) }
+            if let message = inbox.pop() { return message }
             try? await Task.sleep(for: .milliseconds(2))
         }
         return nil
