@@ -9,17 +9,13 @@ import signal
 import socket
 import statistics
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, wait_for
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -85,15 +81,6 @@ http {{
     raise SystemExit(f"nginx did not start: {(prefix / 'logs/error.log').read_text(errors='replace')}")
 
 
-def wait_for(path: Path, pattern: str, timeout: float = 20.0) -> re.Match:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists():
-            match = re.search(pattern, path.read_text(errors="replace"))
-            if match:
-                return match
-        time.sleep(0.002)
-    raise TimeoutError(f"{path}: no {pattern!r}")
 
 
 def to_ms(text: str) -> float:
@@ -149,24 +136,14 @@ def main() -> None:
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args()
     bins = Path(args.bin_dir)
-    tmp = Path(tempfile.mkdtemp(prefix="lr-bench-"))
-    env = dict(os.environ, HOME=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"), XDG_DATA_HOME=str(tmp / "data"),
-               XDG_STATE_HOME=str(tmp / "state"), XDG_RUNTIME_DIR=str(tmp / "run"))
-    (tmp / "run").mkdir(mode=0o700)
+    tmp, env = sandbox("lr-bench-")
     processes = []
     try:
-        upstream_log = tmp / "upstream.log"
-        upstream = subprocess.Popen([str(bins / "lr-fake-upstream")], stdout=open(upstream_log, "w"), stderr=subprocess.STDOUT)
+        upstream, upstream_port = start_fake_upstream(bins, tmp)
         processes.append(upstream)
-        upstream_port = int(wait_for(upstream_log, r"listening on (\d+)").group(1))
 
         localrouter = str(bins / "localrouter")
-        key = None
-        root_help = subprocess.run([localrouter, "--help"], env=env, capture_output=True, text=True).stdout
-        if re.search(r"^\s+keys\s", root_help, re.MULTILINE):
-            subprocess.run([localrouter, "init", "--config", str(tmp / "init.yaml")], env=env, check=True, capture_output=True)
-            key = subprocess.run([localrouter, "keys", "create", "bench"], env=env, check=True, capture_output=True,
-                                 text=True).stdout.strip().splitlines()[-1]
+        key = create_client_key(localrouter, env, tmp, "bench")
         config = tmp / "config.yaml"
         config.write_text(f"""version: 1
 server:

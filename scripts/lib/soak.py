@@ -8,35 +8,21 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, wait_for
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+
 
 
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def wait_for(path: Path, pattern: str, timeout: float = 20.0) -> re.Match:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists():
-            match = re.search(pattern, path.read_text(errors="replace"))
-            if match:
-                return match
-        time.sleep(0.01)
-    raise SystemExit(f"timed out waiting for {pattern!r} in {path}:\n{path.read_text(errors='replace') if path.exists() else ''}")
 
 
 class Connection:
@@ -187,22 +173,15 @@ def main() -> None:
     def systemd_like_limits() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
 
-    tmp = Path(tempfile.mkdtemp(prefix="lr-soak-"))
-    env = dict(os.environ, HOME=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"), XDG_DATA_HOME=str(tmp / "data"),
-               XDG_STATE_HOME=str(tmp / "state"), XDG_RUNTIME_DIR=str(tmp / "run"))
-    (tmp / "run").mkdir(mode=0o700)
+    tmp, env = sandbox("lr-soak-")
     processes = []
     failures = []
     try:
-        upstream_log = tmp / "upstream.log"
-        upstream = subprocess.Popen([str(bins / "lr-fake-upstream")], stdout=open(upstream_log, "w"), stderr=subprocess.STDOUT)
+        upstream, upstream_port = start_fake_upstream(bins, tmp)
         processes.append(upstream)
-        upstream_port = int(wait_for(upstream_log, r"listening on (\d+)").group(1))
 
         localrouter = str(bins / "localrouter")
-        subprocess.run([localrouter, "init", "--no-detect", "--config", str(tmp / "init.yaml")], env=env, check=True, capture_output=True)
-        key = subprocess.run([localrouter, "keys", "create", "soak"], env=env, check=True, capture_output=True,
-                             text=True).stdout.strip().splitlines()[-1]
+        key = create_client_key(localrouter, env, tmp, "soak")
         config = tmp / "config.yaml"
         config.write_text(f"""version: 1
 server:
