@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +18,18 @@ from pathlib import Path
 from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, wait_for
 
 
+
+
+def daemon_pid(launched: int) -> int:
+    """The daemon's own pid: the launched process, or under --wrap the descendant named localrouter."""
+    pending = [launched]
+    while pending:
+        pid = pending.pop()
+        if Path(f"/proc/{pid}/comm").read_text().strip() == "localrouter":
+            return pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        pending += [int(child) for child in children.read_text().split()] if children.exists() else []
+    return launched
 
 
 def open_fds(pid: int) -> int:
@@ -162,6 +175,7 @@ def main() -> None:
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--short-model", default="fake/gpt-test", help="mock/echo leaves the upstream client out")
     parser.add_argument("--config-extra", default="", help="YAML appended to the daemon's config (to isolate a component)")
+    parser.add_argument("--wrap", default="", help="a command to run the daemon under, e.g. 'heaptrack -o /tmp/lr'")
     args = parser.parse_args()
     bins = Path(args.bin_dir)
 
@@ -176,6 +190,7 @@ def main() -> None:
     tmp, env = sandbox("lr-soak-")
     processes = []
     failures = []
+    pid = 0
     try:
         upstream, upstream_port = start_fake_upstream(bins, tmp)
         processes.append(upstream)
@@ -196,11 +211,11 @@ providers:
     models: [gpt-test, slow-stream]
 """ + args.config_extra.replace("\\n", "\n"))
         router_log = tmp / "router.log"
-        router = subprocess.Popen([localrouter, "serve", "--config", str(config)], env=env, preexec_fn=systemd_like_limits,
+        router = subprocess.Popen(args.wrap.split() + [localrouter, "serve", "--config", str(config)], env=env, preexec_fn=systemd_like_limits,
                                   stdout=open(router_log, "w"), stderr=subprocess.STDOUT)
         processes.append(router)
         port = int(wait_for(router_log, r"listening on http://127\.0\.0\.1:(\d+)").group(1))
-        pid = router.pid
+        pid = daemon_pid(router.pid)
 
         idle_rss = rss_kib(pid)
         # Warm-up: lazy initialisation and the first pooled upstream connections are not a leak.
@@ -236,6 +251,8 @@ providers:
         if "open-file limit raised" not in router_log.read_text(errors="replace") and min(1024, hard) < hard:
             failures.append("the daemon did not raise its open-file limit")
     finally:
+        if pid and pid != router.pid:
+            os.kill(pid, signal.SIGTERM)  # under --wrap: the daemon itself, so the wrapper sees a clean exit
         for process in reversed(processes):
             process.terminate()
             try:
