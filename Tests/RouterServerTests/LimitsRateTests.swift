@@ -40,7 +40,7 @@ struct LimitsRateTests {
 
             // The refused request never reached the upstream, and is logged as rate limited.
             #expect(harness.upstream.requests.count == 2)
-            let entry = try #require(harness.log.all.last)
+            let entry = try #require(await harness.log.all(atLeast: 3).last { $0.fields.status == 429 })
             #expect(entry.fields.status == 429)
             #expect(entry.fields.errorClass == "rate_limited")
         }

@@ -68,7 +68,7 @@ struct ProxyTests {
             #expect(data.last == "[DONE]")
             let sent = try #require(harness.upstream.requests.last)
             #expect(sent.body?["stream_options"]?["include_usage"]?.boolValue == true)
-            let entry = try #require(harness.log.all.last)
+            let entry = try #require(await harness.log.all(atLeast: 1).last)
             #expect(entry.fields.stream)
             #expect(entry.fields.inputTokens == 9)
             #expect(entry.fields.outputTokens == 3)
@@ -112,7 +112,7 @@ struct ProxyTests {
             #expect(!data.contains("[DONE]"))
             let last = try parseJSON(try #require(data.last))
             #expect(last["error"]?["code"]?.stringValue == "upstream_stream_error")
-            #expect(harness.log.all.last?.fields.errorClass?.hasPrefix("stream_") == true)
+            #expect(await harness.log.all(atLeast: 1).last?.fields.errorClass?.hasPrefix("stream_") == true)
         }
     }
 

@@ -18,7 +18,7 @@ import Testing
             let data = sseData(response.chunks.map(\.text).joined())
             #expect(data.contains { $0.contains("upstream_timeout") })
             #expect(data.last != "[DONE]")
-            #expect(harness.log.all.last?.fields.errorClass == "stream_timeout")
+            #expect(await harness.log.all(atLeast: 1).last?.fields.errorClass == "stream_timeout")
         }
     }
 
@@ -31,7 +31,7 @@ import Testing
             let data = sseData(response.chunks.map(\.text).joined())
             #expect(data.last == "[DONE]")
             #expect(!data.contains { $0.contains("upstream_timeout") })
-            #expect(harness.log.all.last?.fields.errorClass == nil)
+            #expect(await harness.log.all(atLeast: 1).last?.fields.errorClass == nil)
         }
     }
 

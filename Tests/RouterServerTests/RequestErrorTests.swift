@@ -76,7 +76,7 @@ struct MockAndListingTests {
                 .compactMap { $0["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue }.joined()
             #expect(text == "Mock reply: one two three")
             #expect(!data.contains { $0.contains("\"usage\":{") })
-            #expect(harness.log.all.last?.fields.outputTokens == 5)
+            #expect(await harness.log.all(atLeast: 1).last?.fields.outputTokens == 5)
         }
     }
 

@@ -230,7 +230,7 @@ struct RoutingDaemonTests {
             _ = try await harness.stream("/v1/chat/completions", json: Self.chat("fake/gpt-test", stream: true))
             _ = try await harness.post("/v1/chat/completions", json: Self.chat("default"))
             _ = try await harness.post("/v1/chat/completions", json: Self.chat("fake/slow-stream"))
-            let costs = harness.log.all.map(\.fields.costUSD)
+            let costs = await harness.log.all(atLeast: 4).map(\.fields.costUSD)
             #expect(costs.count == 4)
             #expect(abs((costs[0] ?? 0) - 13e-6) < 1e-12)  // 9 in × $1 + 2 out × $2 per million
             #expect(abs((costs[1] ?? 0) - 15e-6) < 1e-12)  // 9 in, 3 out

@@ -43,6 +43,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
 
     private enum Backing: Sendable {
         case http(HTTPClientResponse.Body)
+        case plainHTTP(PlainHTTPConnection.BodySequence)
         case stream(AsyncStream<ByteBuffer>)
         case buffers([ByteBuffer])
     }
@@ -50,12 +51,14 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     private let backing: Backing
 
     package static func http(_ body: HTTPClientResponse.Body) -> UpstreamBody { UpstreamBody(backing: .http(body)) }
+    static func plainHTTP(_ body: PlainHTTPConnection.BodySequence) -> UpstreamBody { UpstreamBody(backing: .plainHTTP(body)) }
     package static func stream(_ stream: AsyncStream<ByteBuffer>) -> UpstreamBody { UpstreamBody(backing: .stream(stream)) }
     package static func buffers(_ buffers: [ByteBuffer]) -> UpstreamBody { UpstreamBody(backing: .buffers(buffers)) }
 
     package struct AsyncIterator: AsyncIteratorProtocol {
         fileprivate enum State {
             case http(HTTPClientResponse.Body.AsyncIterator)
+            case plainHTTP(PlainHTTPConnection.BodySequence.AsyncIterator)
             case stream(AsyncStream<ByteBuffer>.AsyncIterator)
             case buffers(IndexingIterator<[ByteBuffer]>)
         }
@@ -68,6 +71,9 @@ package struct UpstreamBody: AsyncSequence, Sendable {
                 let value = try await iterator.next()
                 state = .http(iterator)
                 return value
+            case .plainHTTP(let iterator):
+                // A reference type: no need to store it back.
+                return try await iterator.next()
             case .stream(var iterator):
                 let value = await iterator.next()
                 state = .stream(iterator)
@@ -83,6 +89,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     package func makeAsyncIterator() -> AsyncIterator {
         switch backing {
         case .http(let body): AsyncIterator(state: .http(body.makeAsyncIterator()))
+        case .plainHTTP(let body): AsyncIterator(state: .plainHTTP(body.makeAsyncIterator()))
         case .stream(let stream): AsyncIterator(state: .stream(stream.makeAsyncIterator()))
         case .buffers(let buffers): AsyncIterator(state: .buffers(buffers.makeIterator()))
         }

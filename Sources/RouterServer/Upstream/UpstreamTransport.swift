@@ -4,10 +4,13 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The one place that talks HTTP to providers: a shared AsyncHTTPClient tuned for a proxy
-/// (see STACK-NOTES: its defaults cap a host at 8 connections and retry refused connects for seconds).
+/// The one place that talks HTTP to providers: `http://` upstreams through our own
+/// `PlainHTTPClient` (the fast path, for servers on this machine or the LAN), everything else
+/// through a shared AsyncHTTPClient tuned for a proxy (see STACK-NOTES: its defaults cap a host
+/// at 8 connections and retry refused connects for seconds).
 package final class UpstreamTransport: Sendable {
     private let client: HTTPClient
+    private let plainClient: PlainHTTPClient
 
     package init() {
         var configuration = HTTPClient.Configuration()
@@ -19,6 +22,7 @@ package final class UpstreamTransport: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         self.client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.plainClient = PlainHTTPClient()
     }
 
     /// Sends a request and returns once the response head arrives (the body then streams).
@@ -30,11 +34,14 @@ package final class UpstreamTransport: Sendable {
         body: ByteBuffer?,
         timeout: Duration
     ) async throws(UpstreamError) -> UpstreamResponse {
+        let amount = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        if let plain = PlainHTTPURL(url) {
+            return try await plainClient.send(method: method, url: plain, headers: headers, body: body, timeout: amount)
+        }
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }
-        let amount = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         do {
             return try await execute(request, timeout: amount)
         } catch let error as HTTPClientError where error == .remoteConnectionClosed {
@@ -63,6 +70,7 @@ package final class UpstreamTransport: Sendable {
     package func shutdown() async {
         // `.get()`: the plain `await client.shutdown()` resolves to the EventLoopFuture overload.
         try? await client.shutdown().get()
+        await plainClient.shutdown()
     }
 
     static func classify(_ error: any Error) -> UpstreamError {

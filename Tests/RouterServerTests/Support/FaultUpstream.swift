@@ -14,8 +14,21 @@ import Glibc
 final class FaultUpstream: Sendable {
     let port: Int
     private let listener: Int32
+    private let accepted = Mutex(0)
 
-    init(script: @escaping @Sendable (_ model: String, _ connection: FaultConnection) -> Void) throws {
+    /// How many connections were accepted so far.
+    var acceptedConnections: Int { accepted.withLock { $0 } }
+
+    convenience init(script: @escaping @Sendable (_ model: String, _ connection: FaultConnection) -> Void) throws {
+        try self.init(keepAlive: { model, _, connection in
+            script(model, connection)
+            return false
+        })
+    }
+
+    /// Serves request after request on a connection while `script` returns true; `index` counts
+    /// the requests on that connection from 0.
+    init(keepAlive script: @escaping @Sendable (_ model: String, _ index: Int, _ connection: FaultConnection) -> Bool) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard listener >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -37,16 +50,18 @@ final class FaultUpstream: Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         self.listener = listener
-        Thread {
+        Thread { [self] in
             while true {
                 let descriptor = accept(listener, nil, nil)
                 if descriptor < 0 {
                     if errno == EINTR || errno == ECONNABORTED { continue }
                     return  // The listener was shut down.
                 }
+                self.accepted.withLock { $0 += 1 }
                 Thread {
                     let connection = FaultConnection(descriptor: descriptor)
-                    if let model = connection.readRequestModel() { script(model, connection) }
+                    var index = 0
+                    while let model = connection.readRequestModel(), script(model, index, connection) { index += 1 }
                     connection.closeIfOpen()
                 }.start()
             }
@@ -69,6 +84,10 @@ final class FaultUpstream: Sendable {
 /// One accepted upstream connection, driven by a fault script on its own thread.
 final class FaultConnection: @unchecked Sendable {
     private var descriptor: Int32
+    /// Bytes received past the last request read (a pipelined or early next request).
+    private var pending: [UInt8] = []
+    /// The head of the last request read, lowercased.
+    private(set) var lastHead = ""
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -77,7 +96,8 @@ final class FaultConnection: @unchecked Sendable {
     /// Reads the request head and its Content-Length body; the body's `model`, or nil if the
     /// peer closed first.
     func readRequestModel() -> String? {
-        var received: [UInt8] = []
+        var received = pending
+        pending = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         let separator = Array("\r\n\r\n".utf8)
         var headEnd: Int?
@@ -86,12 +106,14 @@ final class FaultConnection: @unchecked Sendable {
             if headEnd == nil, let range = received.firstRange(of: separator) {
                 headEnd = range.upperBound
                 let head = String(decoding: received[..<range.lowerBound], as: UTF8.self).lowercased()
+                lastHead = head
                 for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
                     bodyLength = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
                 }
             }
             if let headEnd, received.count >= headEnd + bodyLength {
                 let body = Array(received[headEnd..<(headEnd + bodyLength)])
+                pending = Array(received[(headEnd + bodyLength)...])
                 return (try? JSONValue.parse(body))?["model"]?.stringValue ?? ""
             }
             let count = recv(descriptor, &buffer, buffer.count, 0)

@@ -15,6 +15,16 @@ final class MemoryLogSink: AccessLogSink {
     private let entries = Mutex<[FinishedRequest]>([])
     func record(_ entry: FinishedRequest) { entries.withLock { $0.append(entry) } }
     var all: [FinishedRequest] { entries.withLock { $0 } }
+
+    /// The records once there are at least `count`: a stream's record is written as its body ends,
+    /// which can be just after the client has read the last byte.
+    func all(atLeast count: Int) async -> [FinishedRequest] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while all.count < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return all
+    }
 }
 
 /// Starts services on 127.0.0.1:0, hands their ports to `body`, and stops them afterwards.

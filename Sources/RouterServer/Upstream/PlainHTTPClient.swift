@@ -1,0 +1,193 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The router's own HTTP/1.1 client for `http://` upstreams (Ollama, llama.cpp, vLLM, LM Studio,
+/// any OpenAI-compatible server on this machine or the LAN), where the router's own cost per
+/// request is what a user feels. AsyncHTTPClient cost ~100 µs of CPU per proxied request here
+/// (its pool's locks and state machines, a per-request cancellation actor, head and body in two
+/// `write`s); this client keeps a pool of keep-alive connections *per event loop*, runs the whole
+/// exchange on the loop the calling task is already on, and sends a request in one `writev`.
+/// https upstreams stay with AsyncHTTPClient (TLS, HTTP/2), where the network dwarfs that cost.
+package final class PlainHTTPClient: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let pools: [ObjectIdentifier: LoopPool]
+    private let idleTimeout: TimeAmount
+
+    /// `idleTimeout` stays below the 5 s keep-alive most servers use, so a connection is rarely
+    /// reused just as the upstream closes it.
+    package init(group: MultiThreadedEventLoopGroup = .singleton, idleTimeout: TimeAmount = .seconds(4)) {
+        self.group = group
+        self.idleTimeout = idleTimeout
+        var pools: [ObjectIdentifier: LoopPool] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = LoopPool(eventLoop: loop, idleTimeout: idleTimeout)
+        }
+        self.pools = pools
+    }
+
+    /// Sends the request and returns at the response head; the body then streams. `timeout`
+    /// bounds connecting plus waiting for the head.
+    package func send(
+        method: HTTPMethod, url: PlainHTTPURL, headers: [(name: String, value: String)], body: ByteBuffer?, timeout: TimeAmount
+    ) async throws(UpstreamError) -> UpstreamResponse {
+        let request = PlainHTTPRequest(method: method, url: url, headers: headers, body: body)
+        do {
+            return try await exchange(request, timeout: timeout, reuse: true)
+        } catch {
+            if case .upstream(let failure) = error { throw failure }
+        }
+        // A reused connection was stale: once more, on a fresh one.
+        do {
+            return try await exchange(request, timeout: timeout, reuse: false)
+        } catch {
+            if case .upstream(let failure) = error { throw failure }
+            throw UpstreamError(kind: .connectionClosed, message: "connection closed by upstream")
+        }
+    }
+
+    private func exchange(_ request: PlainHTTPRequest, timeout: TimeAmount, reuse: Bool) async throws(PlainHTTPExchange.Failure) -> UpstreamResponse {
+        // The calling task runs on one of the group's loops (main.swift makes NIO the executor):
+        // staying on it avoids a thread hop each way.
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
+        let pool = pools[ObjectIdentifier(loop)]!
+        let promise = loop.makePromise(of: UpstreamResponse.self)
+        let box = NIOLoopBoundBox.makeEmptyBox(valueType: PlainHTTPExchange.self, eventLoop: loop)
+        let start = { @Sendable in
+            let exchange = PlainHTTPExchange(request: request, promise: promise, timeout: timeout)
+            box.value = exchange
+            pool.execute(exchange, reuse: reuse)
+        }
+        if loop.inEventLoop { start() } else { loop.execute(start) }
+        do {
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                loop.execute { box.value?.cancel() }
+            }
+        } catch let failure as PlainHTTPExchange.Failure {
+            throw failure
+        } catch {
+            throw .upstream(UpstreamTransport.classify(error))
+        }
+    }
+
+    package func shutdown() async {
+        for pool in pools.values {
+            try? await pool.eventLoop.submit { pool.closeAll() }.get()
+        }
+    }
+}
+
+/// One event loop's idle connections by upstream, and the connecting of new ones. Confined to its
+/// loop: every method runs there (hence the unchecked Sendable), which is what makes it lock-free.
+final class LoopPool: @unchecked Sendable {
+    private struct Key: Hashable {
+        var host: String
+        var port: Int
+    }
+
+    private struct Idle {
+        var connection: PlainHTTPConnection
+        var since: NIODeadline
+    }
+
+    let eventLoop: EventLoop
+    private let idleTimeout: TimeAmount
+    private var idle: [Key: [Idle]] = [:]
+    private var sweep: RepeatedTask?
+
+    init(eventLoop: EventLoop, idleTimeout: TimeAmount) {
+        self.eventLoop = eventLoop
+        self.idleTimeout = idleTimeout
+    }
+
+    func execute(_ exchange: PlainHTTPExchange, reuse: Bool) {
+        eventLoop.assertInEventLoop()
+        let key = Key(host: exchange.request.url.host, port: exchange.request.url.port)
+        if reuse {
+            while let candidate = idle[key]?.popLast() {
+                if candidate.connection.isUsable {
+                    candidate.connection.start(exchange)
+                    return
+                }
+                candidate.connection.close()
+            }
+        }
+        connect(key, for: exchange)
+    }
+
+    private func connect(_ key: Key, for exchange: PlainHTTPExchange) {
+        let loop = eventLoop
+        let connection = PlainHTTPConnection()
+        connection.onReusable = { [self] connection in release(connection, key: key) }
+        connection.onClosed = { [self] connection in forget(connection, key: key) }
+        let handler = NIOLoopBound(connection, eventLoop: loop)
+        let bootstrap = ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                do {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(handler.value)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        let connected: EventLoopFuture<Channel>
+        if let address = try? SocketAddress(ipAddress: key.host, port: key.port) {
+            connected = bootstrap.connect(to: address)
+        } else {
+            connected = bootstrap.connect(host: key.host, port: key.port)
+        }
+        let pending = NIOLoopBound(exchange, eventLoop: loop)
+        connected.whenComplete { result in
+            let exchange = pending.value
+            switch result {
+            case .success(let channel):
+                if exchange.isSettled {
+                    channel.close(promise: nil)  // timed out or cancelled while connecting
+                } else {
+                    handler.value.start(exchange)
+                }
+            case .failure(let error):
+                exchange.fail(.upstream(UpstreamTransport.classify(error)))
+            }
+        }
+    }
+
+    private func release(_ connection: PlainHTTPConnection, key: Key) {
+        idle[key, default: []].append(Idle(connection: connection, since: .now()))
+        if sweep == nil {
+            sweep = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in closeExpired() }
+        }
+    }
+
+    private func forget(_ connection: PlainHTTPConnection, key: Key) {
+        idle[key]?.removeAll { $0.connection === connection }
+        if idle[key]?.isEmpty == true { idle[key] = nil }
+    }
+
+    private func closeExpired() {
+        let oldest = NIODeadline.now() - idleTimeout
+        for (key, connections) in idle {
+            let (expired, kept) = (connections.filter { $0.since < oldest }, connections.filter { $0.since >= oldest })
+            idle[key] = kept.isEmpty ? nil : kept
+            for entry in expired { entry.connection.close() }
+        }
+        if idle.isEmpty {
+            sweep?.cancel()
+            sweep = nil
+        }
+    }
+
+    func closeAll() {
+        eventLoop.assertInEventLoop()
+        let all = idle.values.joined().map(\.connection)
+        idle = [:]
+        sweep?.cancel()
+        sweep = nil
+        for connection in all { connection.close() }
+    }
+}

@@ -1,0 +1,246 @@
+import NIOCore
+import NIOHTTP1
+
+/// One keep-alive HTTP/1.1 connection to an upstream, one request at a time. Everything here runs
+/// on the connection's event loop. The request goes out in one flush (head and body in one
+/// `writev`); the response head completes the request's promise and the body streams through a
+/// back-pressured async sequence; once the response has ended the connection goes back to its
+/// pool, or is closed when the upstream asked for that.
+final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    typealias BodySequence = NIOThrowingAsyncSequenceProducer<
+        ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
+    >
+
+    private enum State {
+        /// In the pool, or not yet given a request.
+        case idle
+        case waitingForHead(PlainHTTPExchange, receivedBytes: Bool)
+        case streamingBody(BodySequence.Source, keepAlive: Bool)
+        case closed
+    }
+
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    /// Tells the consumer's signals about an earlier response on this connection from the current one's.
+    private var generation = 0
+    /// The consumer wants more body; when it does not, reads wait (back-pressure on the upstream).
+    private var wantsBody = true
+    private var readHeldBack = false
+    /// A 1xx head was delivered; its `.end` is not the response's.
+    private var skippingInformational = false
+    /// Set by the pool: the response ended and the connection can serve another request.
+    var onReusable: ((PlainHTTPConnection) -> Void)?
+    /// Set by the pool: the connection closed (while idle or not).
+    var onClosed: ((PlainHTTPConnection) -> Void)?
+    /// Whether it served a request before: a failure before any response byte is then most likely
+    /// the upstream closing an idle connection as we picked it, and is retried on a fresh one.
+    private(set) var hasServedRequest = false
+
+    var channel: Channel? { context?.channel }
+    var isUsable: Bool {
+        if case .idle = state, let channel = context?.channel { return channel.isActive }
+        return false
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Sends `exchange`'s request; the connection must be idle.
+    func start(_ exchange: PlainHTTPExchange) {
+        guard let context, case .idle = state, context.channel.isActive else {
+            exchange.fail(.stale)
+            return
+        }
+        generation &+= 1
+        state = .waitingForHead(exchange, receivedBytes: false)
+        exchange.attach(self)
+        let request = exchange.request
+        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.url.target)
+        head.headers.reserveCapacity(request.headers.count + 2)
+        head.headers.add(name: "host", value: request.url.hostHeader)
+        for (name, value) in request.headers { head.headers.add(name: name, value: value) }
+        if let body = request.body {
+            head.headers.add(name: "content-length", value: String(body.readableBytes))
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        } else {
+            if request.method == .POST || request.method == .PUT { head.headers.add(name: "content-length", value: "0") }
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// The request gave up (timeout, cancellation) before the head arrived: the connection is in an
+    /// unknown state, so it is closed.
+    func abandon() {
+        guard case .waitingForHead = state else { return }
+        state = .closed
+        context?.close(promise: nil)
+    }
+
+    func close() {
+        context?.close(promise: nil)
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            guard case .waitingForHead(let exchange, _) = state else {
+                return unexpected(context, "a response nobody asked for")
+            }
+            let status = Int(head.status.code)
+            if status < 200 && status != 101 {
+                skippingInformational = true
+                state = .waitingForHead(exchange, receivedBytes: true)
+                return
+            }
+            hasServedRequest = true
+            wantsBody = true
+            let sequence = BodySequence.makeSequence(
+                elementType: ByteBuffer.self,
+                failureType: (any Error).self,
+                backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
+                finishOnDeinit: false,
+                delegate: BodyDemand(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
+            )
+            state = .streamingBody(sequence.source, keepAlive: head.isKeepAlive)
+            exchange.succeed(
+                UpstreamResponse(
+                    status: status,
+                    headers: head.headers.map { ($0.name, $0.value) },
+                    body: .plainHTTP(sequence.sequence)
+                )
+            )
+        case .body(let buffer):
+            guard case .streamingBody(let source, _) = state else {
+                if skippingInformational { return }
+                return unexpected(context, "a body without a head")
+            }
+            switch source.yield(buffer) {
+            case .produceMore: wantsBody = true
+            case .stopProducing: wantsBody = false
+            case .dropped:
+                // The consumer is gone mid-body: the rest of this response is of no use.
+                state = .closed
+                context.close(promise: nil)
+            }
+        case .end:
+            if skippingInformational {
+                skippingInformational = false
+                return
+            }
+            guard case .streamingBody(let source, let keepAlive) = state else {
+                return unexpected(context, "an end without a head")
+            }
+            source.finish()
+            if keepAlive {
+                state = .idle
+                wantsBody = true
+                onReusable?(self)
+                if readHeldBack {
+                    readHeldBack = false
+                    context.read()
+                }
+            } else {
+                state = .closed
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let failure: UpstreamError
+        if error is HTTPParserError {
+            failure = UpstreamError(kind: .invalidResponse, message: "invalid HTTP response from upstream")
+        } else {
+            failure = UpstreamError(kind: .connectionClosed, message: "connection closed by upstream")
+        }
+        fail(failure)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(UpstreamError(kind: .connectionClosed, message: "connection closed by upstream"))
+        state = .closed
+        onClosed?(self)
+        context.fireChannelInactive()
+    }
+
+    private func fail(_ failure: UpstreamError) {
+        switch state {
+        case .waitingForHead(let exchange, let receivedBytes):
+            state = .closed
+            // Nothing came back on a connection that had served before: the upstream closed it
+            // idle, the request was not processed, and a fresh connection may try again.
+            exchange.fail(!receivedBytes && hasServedRequest && failure.kind == .connectionClosed ? .stale : .upstream(failure))
+        case .streamingBody(let source, _):
+            state = .closed
+            source.finish(failure)
+        case .idle, .closed:
+            state = .closed
+        }
+    }
+
+    private func unexpected(_ context: ChannelHandlerContext, _ what: String) {
+        fail(UpstreamError(kind: .invalidResponse, message: "upstream sent \(what)"))
+        context.close(promise: nil)
+    }
+
+    // MARK: Back-pressure
+
+    func read(context: ChannelHandlerContext) {
+        if case .streamingBody = state, !wantsBody {
+            readHeldBack = true
+            return
+        }
+        context.read()
+    }
+
+    fileprivate func consumerWantsMore(generation: Int) {
+        guard generation == self.generation, case .streamingBody = state else { return }
+        wantsBody = true
+        if readHeldBack, let context {
+            readHeldBack = false
+            context.read()
+        }
+    }
+
+    fileprivate func consumerStopped(generation: Int) {
+        // Only a consumer that leaves before the end matters: the connection cannot be reused.
+        guard generation == self.generation, case .streamingBody(let source, _) = state else { return }
+        source.finish()
+        state = .closed
+        context?.close(promise: nil)
+    }
+
+    /// Relays the body consumer's demand to the connection, on its event loop.
+    struct BodyDemand: NIOAsyncSequenceProducerDelegate {
+        let connection: NIOLoopBound<PlainHTTPConnection>
+        let generation: Int
+
+        func produceMore() {
+            let (connection, generation) = (self.connection, self.generation)
+            if connection.eventLoop.inEventLoop {
+                connection.value.consumerWantsMore(generation: generation)
+            } else {
+                connection.eventLoop.execute { connection.value.consumerWantsMore(generation: generation) }
+            }
+        }
+
+        func didTerminate() {
+            let (connection, generation) = (self.connection, self.generation)
+            connection.eventLoop.execute { connection.value.consumerStopped(generation: generation) }
+        }
+    }
+}

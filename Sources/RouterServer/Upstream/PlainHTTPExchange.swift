@@ -1,0 +1,65 @@
+import NIOCore
+import NIOHTTP1
+
+/// What to send to a plain-HTTP upstream.
+struct PlainHTTPRequest: Sendable {
+    var method: HTTPMethod
+    var url: PlainHTTPURL
+    var headers: [(name: String, value: String)]
+    var body: ByteBuffer?
+}
+
+/// One request's way to its response head, on one event loop: the promise the caller awaits, the
+/// deadline that bounds connecting plus waiting for the head, and the connection once it has one.
+/// Whichever comes first — the head, a failure, the deadline, the caller's cancellation — settles it.
+final class PlainHTTPExchange {
+    enum Failure: Error {
+        /// A reused connection closed before any response byte: safe to retry on a fresh one.
+        case stale
+        case upstream(UpstreamError)
+    }
+
+    let request: PlainHTTPRequest
+    private let promise: EventLoopPromise<UpstreamResponse>
+    private var deadline: Scheduled<Void>?
+    private var connection: PlainHTTPConnection?
+    private(set) var isSettled = false
+
+    init(request: PlainHTTPRequest, promise: EventLoopPromise<UpstreamResponse>, timeout: TimeAmount) {
+        self.request = request
+        self.promise = promise
+        let loop = promise.futureResult.eventLoop
+        let this = NIOLoopBound(self, eventLoop: loop)
+        self.deadline = loop.scheduleTask(in: timeout) {
+            this.value.fail(.upstream(UpstreamError(kind: .timeout, message: "timed out")))
+        }
+    }
+
+    func attach(_ connection: PlainHTTPConnection) {
+        self.connection = connection
+    }
+
+    func succeed(_ response: UpstreamResponse) {
+        guard settle() else { return }
+        promise.succeed(response)
+    }
+
+    func fail(_ failure: Failure) {
+        guard settle() else { return }
+        connection?.abandon()
+        promise.fail(failure)
+    }
+
+    /// The caller went away.
+    func cancel() {
+        fail(.upstream(UpstreamError(kind: .timeout, message: "cancelled")))
+    }
+
+    private func settle() -> Bool {
+        guard !isSettled else { return false }
+        isSettled = true
+        deadline?.cancel()
+        deadline = nil
+        return true
+    }
+}
