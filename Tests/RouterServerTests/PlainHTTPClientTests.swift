@@ -176,6 +176,37 @@ struct PlainHTTPClientTests {
         await client.shutdown()
     }
 
+    @Test func aBodyPastTheRequestDeadlineEndsWithATimeoutWithoutAReaderTask() async throws {
+        let upstream = try FaultUpstream(keepAlive: { model, _, connection in
+            if model == "trickle" {
+                connection.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                while connection.write("1\r\nx\r\n") { connection.pause(milliseconds: 50) }
+                return false
+            }
+            return connection.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        })
+        defer { upstream.stop() }
+        let client = PlainHTTPClient(group: Self.oneLoop)
+        let started = ContinuousClock.now
+        let response = try await client.post(upstream, model: "trickle")
+        let chunks = try await withUpstreamChunks(of: response.body, deadline: started + .milliseconds(300)) { chunks in
+            var seen: [UpstreamChunk] = []
+            for await chunk in chunks { seen.append(chunk) }
+            return seen
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        guard case .failed(let error) = chunks.last else {
+            Issue.record("the body did not end in a failure: \(chunks.count) chunks")
+            return
+        }
+        #expect(error.kind == .timeout)
+        #expect(chunks.dropLast().allSatisfy { if case .data = $0 { true } else { false } })
+        // The timed-out connection was closed, not pooled.
+        #expect(String(buffer: try await client.post(upstream).collectBody(limit: 100)) == "ok")
+        #expect(upstream.acceptedConnections == 2)
+        await client.shutdown()
+    }
+
     /// One loop, so one pool: the connection counts are exact (the daemon keeps a pool per loop).
     private static let oneLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 

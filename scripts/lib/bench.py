@@ -88,12 +88,15 @@ def to_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, body: str, key: str | None, connections: int, duration: int, tmp: Path) -> dict:
+def run_wrk(url: str, body: str, key: str | None, connections: int, duration: int, tmp: Path, pause_ms: int = 0) -> dict:
+    """wrk's closed loop: every connection sends its next request as soon as the last answer is
+    in, or `pause_ms` later (a paced load, well below saturation)."""
     script = tmp / "post.lua"
     headers = 'wrk.headers["Content-Type"] = "application/json"\n'
     if key:
         headers += f'wrk.headers["Authorization"] = "Bearer {key}"\n'
-    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{headers}')
+    pacing = f"function delay()\n  return {pause_ms}\nend\n" if pause_ms else ""
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{headers}{pacing}')
     threads = min(connections, 2)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
@@ -134,6 +137,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--paced", default="16:1000", help="CONNECTIONS:REQUESTS_PER_SECOND for the paced run ('' to skip)")
     args = parser.parse_args()
     bins = Path(args.bin_dir)
     tmp, env = sandbox("lr-bench-")
@@ -218,6 +222,18 @@ providers:
             peak_rss = max(peak_rss, peak[0])
             rows.append((connections, direct, proxied, routed, peak[0]))
 
+        # The saturated runs above measure capacity: there, latency is queueing (connections over
+        # throughput). A paced run measures what one request costs at the load an editor and a
+        # few agents produce: the time each request spends inside the proxy.
+        paced = None
+        if args.paced:
+            paced_connections, paced_rate = (int(part) for part in args.paced.split(":"))
+            pause = max(1, round(paced_connections * 1000 / paced_rate))
+            paced = (paced_connections, paced_rate,
+                     run_wrk(direct_url, direct_body, None, paced_connections, args.duration, tmp, pause),
+                     run_wrk(nginx_url, direct_body, None, paced_connections, args.duration, tmp, pause),
+                     run_wrk(router_url, routed_body, key, paced_connections, args.duration, tmp, pause))
+
         ttfb_direct = first_byte_ms(upstream_port, stream_direct, None, "/v1/chat/completions")
         ttfb_nginx = first_byte_ms(nginx_port, stream_direct, None, "/v1/chat/completions")
         ttfb_routed = first_byte_ms(router_port, stream_routed, key, "/v1/chat/completions")
@@ -238,6 +254,13 @@ providers:
             for name, result in (("nginx", proxied), ("router", routed)):
                 if result["socket_errors"]:
                     print(f"      {name} socket errors: {result['socket_errors']}")
+        if paced:
+            paced_connections, paced_rate, direct, proxied, routed = paced
+            print(f"paced, {paced_connections} connections at ~{paced_rate} req/s in all (achieved: direct {direct['rps']:.0f}, "
+                  f"router {routed['rps']:.0f}): direct p50 {direct['p50']:.3f} p99 {direct['p99']:.3f} ms, "
+                  f"nginx p50 {proxied['p50']:.3f} p99 {proxied['p99']:.3f} ms, router p50 {routed['p50']:.3f} p99 {routed['p99']:.3f} ms; "
+                  f"router added p50 {routed['p50'] - direct['p50']:.3f} p99 {routed['p99'] - direct['p99']:.3f} ms, "
+                  f"nginx added p50 {proxied['p50'] - direct['p50']:.3f} p99 {proxied['p99'] - direct['p99']:.3f} ms")
         print(f"time to first streamed byte (median of 50): direct {ttfb_direct:.3f} ms, nginx {ttfb_nginx:.3f} ms, "
               f"router {ttfb_routed:.3f} ms (added {ttfb_routed - ttfb_direct:.3f} ms)")
         print(f"router RSS idle {idle_rss / 1024:.1f} MB, peak under load {peak_rss / 1024:.1f} MB; start to ready {ready_ms:.0f} ms")

@@ -400,7 +400,7 @@ package struct ProxyController: Sendable {
         return json
     }
 
-    private static func collect(_ chunks: AsyncStream<UpstreamChunk>, limit: Int) async -> ByteBuffer {
+    private static func collect(_ chunks: UpstreamChunks, limit: Int) async -> ByteBuffer {
         var collected = ByteBuffer()
         for await chunk in chunks {
             guard case .data(var buffer) = chunk else { break }

@@ -32,6 +32,8 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeldBack = false
     /// A 1xx head was delivered; its `.end` is not the response's.
     private var skippingInformational = false
+    /// The request's overall deadline for the body, once the reader has armed it.
+    private var bodyTimer: Scheduled<Void>?
     /// Set by the pool: the response ended and the connection can serve another request.
     var onReusable: ((PlainHTTPConnection) -> Void)?
     /// Set by the pool: the connection closed (while idle or not).
@@ -115,11 +117,12 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 delegate: BodyDemand(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
             )
             state = .streamingBody(sequence.source, keepAlive: head.isKeepAlive)
+            let deadline = BodyDeadline(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
             exchange.succeed(
                 UpstreamResponse(
                     status: status,
                     headers: head.headers.map { ($0.name, $0.value) },
-                    body: .plainHTTP(sequence.sequence)
+                    body: .plainHTTP(sequence.sequence, deadline: deadline)
                 )
             )
         case .body(let buffer):
@@ -144,6 +147,8 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 return unexpected(context, "an end without a head")
             }
             source.finish()
+            bodyTimer?.cancel()
+            bodyTimer = nil
             if keepAlive {
                 state = .idle
                 wantsBody = true
@@ -190,6 +195,8 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle, .closed:
             state = .closed
         }
+        bodyTimer?.cancel()
+        bodyTimer = nil
     }
 
     private func unexpected(_ context: ChannelHandlerContext, _ what: String) {
@@ -222,6 +229,38 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         source.finish()
         state = .closed
         context?.close(promise: nil)
+    }
+
+    fileprivate func armBodyDeadline(_ deadline: NIODeadline, generation: Int) {
+        guard generation == self.generation, case .streamingBody = state, let context else { return }
+        bodyTimer?.cancel()
+        let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+        bodyTimer = context.eventLoop.scheduleTask(deadline: deadline) {
+            guard generation == this.value.generation, case .streamingBody = this.value.state else { return }
+            this.value.bodyTimer = nil
+            this.value.fail(UpstreamError(kind: .timeout, message: "request_timeout reached"))
+            this.value.close()
+        }
+    }
+
+    /// The request's deadline for one response's body: a timer on the connection's loop that ends
+    /// the body with a timeout error and closes the connection, so the reader needs no timer task.
+    struct BodyDeadline: Sendable {
+        let connection: NIOLoopBound<PlainHTTPConnection>
+        let generation: Int
+
+        func arm(at deadline: ContinuousClock.Instant) {
+            let remaining = deadline - ContinuousClock.now
+            let (seconds, attoseconds) = remaining.components
+            let nanoseconds = seconds < 0 ? 0 : seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ attoseconds / 1_000_000_000
+            let at = NIODeadline.now() + .nanoseconds(max(0, nanoseconds))
+            let (connection, generation) = (self.connection, self.generation)
+            if connection.eventLoop.inEventLoop {
+                connection.value.armBodyDeadline(at, generation: generation)
+            } else {
+                connection.eventLoop.execute { connection.value.armBodyDeadline(at, generation: generation) }
+            }
+        }
     }
 
     /// Relays the body consumer's demand to the connection, on its event loop.

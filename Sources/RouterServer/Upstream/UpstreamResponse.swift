@@ -43,7 +43,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
 
     private enum Backing: Sendable {
         case http(HTTPClientResponse.Body)
-        case plainHTTP(PlainHTTPConnection.BodySequence)
+        case plainHTTP(PlainHTTPConnection.BodySequence, PlainHTTPConnection.BodyDeadline)
         case stream(AsyncStream<ByteBuffer>)
         case buffers([ByteBuffer])
     }
@@ -51,7 +51,17 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     private let backing: Backing
 
     package static func http(_ body: HTTPClientResponse.Body) -> UpstreamBody { UpstreamBody(backing: .http(body)) }
-    static func plainHTTP(_ body: PlainHTTPConnection.BodySequence) -> UpstreamBody { UpstreamBody(backing: .plainHTTP(body)) }
+    static func plainHTTP(_ body: PlainHTTPConnection.BodySequence, deadline: PlainHTTPConnection.BodyDeadline) -> UpstreamBody {
+        UpstreamBody(backing: .plainHTTP(body, deadline))
+    }
+
+    /// Makes the body end with a timeout error at `deadline` by itself, if it can (our own
+    /// client's bodies can: the connection keeps the timer); false when the reader must.
+    func enforce(deadline: ContinuousClock.Instant) -> Bool {
+        guard case .plainHTTP(_, let bodyDeadline) = backing else { return false }
+        bodyDeadline.arm(at: deadline)
+        return true
+    }
     package static func stream(_ stream: AsyncStream<ByteBuffer>) -> UpstreamBody { UpstreamBody(backing: .stream(stream)) }
     package static func buffers(_ buffers: [ByteBuffer]) -> UpstreamBody { UpstreamBody(backing: .buffers(buffers)) }
 
@@ -89,7 +99,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     package func makeAsyncIterator() -> AsyncIterator {
         switch backing {
         case .http(let body): AsyncIterator(state: .http(body.makeAsyncIterator()))
-        case .plainHTTP(let body): AsyncIterator(state: .plainHTTP(body.makeAsyncIterator()))
+        case .plainHTTP(let body, _): AsyncIterator(state: .plainHTTP(body.makeAsyncIterator()))
         case .stream(let stream): AsyncIterator(state: .stream(stream.makeAsyncIterator()))
         case .buffers(let buffers): AsyncIterator(state: .buffers(buffers.makeIterator()))
         }
