@@ -31,11 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
         let paths = options.paths
         let logLevel = Logger.Level(rawValue: configuration.logging.level) ?? .info
 
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, logLevel: logLevel) }
         let logger = Logger(label: "localrouter")
 
         var accessLog: AccessLogWriter?
