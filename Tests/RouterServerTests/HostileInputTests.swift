@@ -101,6 +101,22 @@ import Testing
             #expect(silent.isEmpty)
             #expect(ContinuousClock.now - start < .seconds(3), "a silent connection was held past the idle timeout")
 
+            // A body dripped a byte per 100 ms, each part inside the idle timeout: the body's own
+            // deadline (the idle timeout again, counted from the request's start) answers 408 and
+            // reads no more of the connection.
+            let dripStart = ContinuousClock.now
+            let drippedBody = try await RawClient.run(port: port) { client -> String in
+                client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+                for _ in 0..<60 {
+                    client.pause(milliseconds: 100)
+                    if !client.send(" ") || client.peerClosed { break }
+                }
+                return client.readUntilClosed()
+            }
+            #expect(drippedBody.hasPrefix("HTTP/1.1 408 "), "\(drippedBody.prefix(200))")
+            #expect(drippedBody.contains("request_body_timeout"))
+            #expect(ContinuousClock.now - dripStart < .seconds(3), "a client dripping its body kept its connection for 3 s")
+
             // A stream that outlasts the idle timeout (900 ms of pauses) is a response in progress, not idleness.
             let stream = try await router.stream(
                 "/v1/chat/completions", json: #"{"model":"fake/slow-stream","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)

@@ -35,7 +35,7 @@ package struct RouterDaemon: Sendable {
         router.middlewares.add(AuthMiddleware(runtime: runtime))
         let listener = BoundListener(listen)
         SystemController(runtime: runtime, listener: listener).register(on: router)
-        ProxyController(runtime: runtime).register(on: router)
+        ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout).register(on: router)
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
         let idle = TimeAmount.nanoseconds(
             connectionIdleTimeout.components.seconds * 1_000_000_000 + connectionIdleTimeout.components.attoseconds / 1_000_000_000)

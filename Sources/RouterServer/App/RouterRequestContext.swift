@@ -11,11 +11,14 @@ package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext
     package var identity: ClientIdentity?
     /// The client's address: loopback clients may read `/health/providers`, `/status` and `/metrics` without a key.
     package let remoteAddress: SocketAddress?
+    /// The client's connection, for the rare request that must stop reading it.
+    package let channel: any Channel
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = RequestIdentifier.next()
         self.trace = RequestTrace()
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 }

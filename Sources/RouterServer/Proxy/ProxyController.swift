@@ -10,9 +10,13 @@ import RouterCore
 /// relay the first usable answer in the client's own format.
 package struct ProxyController: Sendable {
     package let runtime: RouterRuntime
+    /// The whole request body must arrive this soon after the request started: the connection's
+    /// idle timeout alone would let a client drip a byte just under it forever.
+    package let bodyTimeout: Duration
 
-    package init(runtime: RouterRuntime) {
+    package init(runtime: RouterRuntime, bodyTimeout: Duration = .seconds(60)) {
         self.runtime = runtime
+        self.bodyTimeout = bodyTimeout
     }
 
     package func register(on router: Router<RouterRequestContext>) {
@@ -54,7 +58,7 @@ package struct ProxyController: Sendable {
         let trace = context.trace
         let deadline = trace.start + configuration.server.requestTimeout
 
-        let json = try await Self.readJSONBody(request, limit: configuration.server.maxBody)
+        let json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
@@ -191,7 +195,7 @@ package struct ProxyController: Sendable {
     func countTokens(_ request: Request, _ context: RouterRequestContext) async throws -> Response {
         let snapshot = runtime.snapshot
         let configuration = snapshot.configuration
-        var json = try await Self.readJSONBody(request, limit: configuration.server.maxBody)
+        var json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
@@ -371,20 +375,36 @@ package struct ProxyController: Sendable {
 
     // MARK: Helpers
 
-    /// Reads the request body (413 past `limit`) and parses it as a JSON object (400 otherwise).
-    package static func readJSONBody(_ request: Request, limit: Int) async throws -> JSONValue {
+    /// Reads the request body (413 past `limit`, 408 when it is still arriving after
+    /// `bodyTimeout`) and parses it as a JSON object (400 otherwise).
+    func readJSONBody(_ request: Request, _ context: RouterRequestContext, limit: Int) async throws -> JSONValue {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw OpenAIError.bodyTooLarge(limit: limit)
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw OpenAIError.bodyTooLarge(limit: limit)
-        } catch is NIOTooManyBytesError {
-            // A chunked body (no Content-Length) that grows past the limit ends here.
-            throw OpenAIError.bodyTooLarge(limit: limit)
+        let deadline = context.trace.start + bodyTimeout
+        var collected: ByteBuffer?
+        for try await chunk in request.body {
+            guard (collected?.readableBytes ?? 0) + chunk.readableBytes <= limit else {
+                // A chunked body (no Content-Length) that grows past the limit ends here.
+                throw OpenAIError.bodyTooLarge(limit: limit)
+            }
+            if collected == nil {
+                collected = chunk
+            } else {
+                collected!.writeImmutableBuffer(chunk)
+            }
+            // Checked as each part arrives: a client that stops sending altogether is the idle
+            // timeout's. No more of this connection is read; the 408 still goes out.
+            if ContinuousClock.now > deadline {
+                context.channel.close(mode: .input, promise: nil)
+                var error = OpenAIError(
+                    status: .requestTimeout, message: "The request body did not arrive within \(bodyTimeout).",
+                    type: "invalid_request_error", code: "request_body_timeout")
+                error.headers[.connection] = "close"
+                throw error
+            }
         }
+        let buffer = collected ?? ByteBuffer()
         let json: JSONValue
         do {
             json = try JSONValue.parse(buffer.readableBytesView)
