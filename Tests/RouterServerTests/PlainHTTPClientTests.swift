@@ -207,6 +207,27 @@ struct PlainHTTPClientTests {
         await client.shutdown()
     }
 
+    @Test func aHeaderThatWouldSplitTheRequestIsRefusedBeforeAnythingIsSent() async throws {
+        let upstream = try FaultUpstream(keepAlive: { _, _, connection in
+            connection.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        })
+        defer { upstream.stop() }
+        let client = PlainHTTPClient(group: Self.oneLoop)
+        let url = PlainHTTPURL("http://127.0.0.1:\(upstream.port)/v1")!
+        for headers in [[("x-api-key", "sk-secret\r\nx-evil: 1")], [("bad name", "v")], [("x", "nul\u{0}")], [("", "v")]] {
+            let error = await #expect(throws: UpstreamError.self) {
+                try await client.send(method: .POST, url: url, headers: headers, body: nil, timeout: .seconds(2))
+            }
+            #expect(error?.kind == .configuration)
+            #expect(error?.message.contains("sk-secret") == false)
+        }
+        #expect(upstream.acceptedConnections == 0)
+        // Tabs and UTF-8 are fine in a value.
+        let fine = try await client.send(method: .POST, url: url, headers: [("x-title", "Local\tRouter ✓")], body: nil, timeout: .seconds(2))
+        #expect(fine.status == 200)
+        await client.shutdown()
+    }
+
     /// One loop, so one pool: the connection counts are exact (the daemon keeps a pool per loop).
     private static let oneLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 

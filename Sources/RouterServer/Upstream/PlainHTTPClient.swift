@@ -31,6 +31,12 @@ package final class PlainHTTPClient: Sendable {
     package func send(
         method: HTTPMethod, url: PlainHTTPURL, headers: [(name: String, value: String)], body: ByteBuffer?, timeout: TimeAmount
     ) async throws(UpstreamError) -> UpstreamResponse {
+        // Checked here once, instead of by NIO's validator on every write (and a bad header then
+        // failing silently into a timeout): a line break in a header from the config or a secret
+        // would otherwise split the request.
+        if let bad = headers.first(where: { !Self.isToken($0.name) || !Self.isFieldValue($0.value) }) {
+            throw UpstreamError(kind: .configuration, message: "the request header '\(Self.printable(bad.name))' has characters HTTP does not allow")
+        }
         let request = PlainHTTPRequest(method: method, url: url, headers: headers, body: body)
         do {
             return try await exchange(request, timeout: timeout, reuse: true)
@@ -70,6 +76,24 @@ package final class PlainHTTPClient: Sendable {
         } catch {
             throw .upstream(UpstreamTransport.classify(error))
         }
+    }
+
+    private static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    /// Visible characters, spaces and tabs, and UTF-8 (obs-text): no CR, LF, NUL or other controls.
+    private static func isFieldValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }
+    }
+
+    private static func printable(_ name: String) -> String {
+        String(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }.prefix(64))
     }
 
     package func shutdown() async {
@@ -128,7 +152,8 @@ final class LoopPool: @unchecked Sendable {
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 do {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // Header validation happens once per request in `send`.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(handler.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
