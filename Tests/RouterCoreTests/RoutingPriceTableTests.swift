@@ -52,4 +52,33 @@ import Testing
         #expect(abs(cost - 0.006) < 1e-12)
         #expect(table.cost(price: Price(input: 0, output: 0), inputTokens: 10_000, outputTokens: 10_000) == 0)
     }
+
+    @Test func lookupsAreRememberedButBoundedAndStayCorrect() {
+        let table = PriceTable()
+        // More distinct names than the memo holds (requests can name any model).
+        for index in 0..<3_000 {
+            #expect(table.price(provider: "openrouter", model: "vendor/unknown-\(index)") == nil)
+        }
+        for _ in 0..<2 {
+            #expect(table.price(provider: "openrouter", model: "openai/gpt-4.1") == Price(input: 2, output: 8))
+            #expect(table.price(provider: "openai", model: "GPT-4o-2024-08-06") == Price(input: 2.5, output: 10))
+            #expect(table.price(provider: "x", model: "unknown") == nil)
+        }
+    }
+
+    @Test func aTableMatchesTheConfigurationItWasBuiltFrom() {
+        var configuration = Configuration()
+        configuration.providers = [ProviderSettings(name: "demo", type: .mock, baseURL: "mock://")]
+        let table = PriceTable(configuration: configuration)
+        #expect(table.matches(configuration))
+        var repriced = configuration
+        repriced.pricing = ["demo/echo": Price(input: 1, output: 1)]
+        #expect(!table.matches(repriced))
+        var retyped = configuration
+        retyped.providers = [ProviderSettings(name: "demo", type: .openai, baseURL: "https://x")]
+        #expect(!table.matches(retyped))
+        var added = configuration
+        added.providers.append(ProviderSettings(name: "local", type: .ollama, baseURL: "http://127.0.0.1:11434"))
+        #expect(!table.matches(added))
+    }
 }

@@ -1,6 +1,7 @@
 // USD per million tokens for cost accounting and the `lowest-cost` strategy.
 
 import Foundation
+import Synchronization
 
 /// Prices by model: the config's `pricing:` entries win over the built-in list.
 package struct PriceTable: Sendable, Equatable {
@@ -42,6 +43,8 @@ package struct PriceTable: Sendable, Equatable {
     private let providerTypes: [String: ProviderType]
     /// Built-in prices keyed by normalised model name.
     private let normalisedBuiltIn: [String: Price]
+    /// Bare model name -> built-in price (or none): normalising runs once per name, not per request.
+    private let builtInLookups = BuiltInLookups()
 
     package init(overrides: [String: Price] = [:], providerTypes: [String: ProviderType] = [:]) {
         self.overrides = overrides
@@ -68,16 +71,47 @@ package struct PriceTable: Sendable, Equatable {
         if let type = providerTypes[provider], Self.freeProviderTypes.contains(type) {
             return Price(input: 0, output: 0)
         }
+        if let known = builtInLookups.cached(model) { return known.price }
         var name = Self.normalise(model)
         if let slash = name.lastIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
-        if let price = normalisedBuiltIn[name] { return price }
-        let undated = Self.droppingVersionSuffix(name)
-        return undated == name ? nil : normalisedBuiltIn[undated]
+        var price = normalisedBuiltIn[name]
+        if price == nil {
+            let undated = Self.droppingVersionSuffix(name)
+            if undated != name { price = normalisedBuiltIn[undated] }
+        }
+        builtInLookups.remember(model, price: price)
+        return price
+    }
+
+    package static func == (lhs: PriceTable, rhs: PriceTable) -> Bool {
+        lhs.overrides == rhs.overrides && lhs.providerTypes == rhs.providerTypes
+    }
+
+    /// Whether this table was built from these prices and providers (cheaper than building anew).
+    package func matches(_ configuration: Configuration) -> Bool {
+        overrides == configuration.pricing && providerTypes.count == configuration.providers.count
+            && configuration.providers.allSatisfy { providerTypes[$0.name] == $0.type }
     }
 
     /// USD for one request.
     package func cost(price: Price, inputTokens: Int, outputTokens: Int) -> Double {
         (Double(inputTokens) * price.input + Double(outputTokens) * price.output) / 1_000_000
+    }
+
+    /// A bounded memo: model names come from requests (e.g. any OpenRouter model), so it is
+    /// emptied when it reaches 1,024 names.
+    private final class BuiltInLookups: Sendable {
+        struct Entry { var price: Price? }
+        private let entries = Mutex<[String: Entry]>([:])
+
+        func cached(_ model: String) -> Entry? { entries.withLock { $0[model] } }
+
+        func remember(_ model: String, price: Price?) {
+            entries.withLock { entries in
+                if entries.count >= 1024 { entries.removeAll(keepingCapacity: true) }
+                entries[model] = Entry(price: price)
+            }
+        }
     }
 
     private static func normalise(_ model: String) -> String {

@@ -21,7 +21,7 @@ package final class RequestAccounting: Sendable {
         /// Targets already warned about for having no price.
         var unpricedWarned: Set<String> = []
         /// Built once per distinct `pricing:` and provider set, not per request.
-        var priceTable: (pricing: [String: Price], providerTypes: [String: ProviderType], table: PriceTable)?
+        var priceTable: PriceTable?
     }
 
     /// How long past `request_timeout` an unfinished admission is kept before its reservation is
@@ -124,14 +124,10 @@ package final class RequestAccounting: Sendable {
     }
 
     private func priceTable(for configuration: Configuration) -> PriceTable {
-        var types: [String: ProviderType] = [:]
-        for provider in configuration.providers { types[provider.name] = provider.type }
-        return state.withLock { state in
-            if let cached = state.priceTable, cached.pricing == configuration.pricing, cached.providerTypes == types {
-                return cached.table
-            }
+        state.withLock { state in
+            if let cached = state.priceTable, cached.matches(configuration) { return cached }
             let table = PriceTable(configuration: configuration)
-            state.priceTable = (configuration.pricing, types, table)
+            state.priceTable = table
             return table
         }
     }

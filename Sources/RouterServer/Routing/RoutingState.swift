@@ -242,18 +242,12 @@ extension RoutingState {
         var lastUsed: Instant
     }
 
-    fileprivate struct PriceCache {
-        var pricing: [String: Price]
-        var providerTypes: [String: ProviderType]
-        var table: PriceTable
-    }
-
     fileprivate struct State {
         var targets: [String: TargetEntry] = [:]
         var planners: [String: RoutePlanner] = [:]
         var providers: [String: ProviderHealthCheck] = [:]
         var nextTicket: UInt64 = 0
-        var prices: PriceCache?
+        var prices: PriceTable?
 
         /// The target's entry, created on first use. A reload that changes `health:` settings
         /// starts the target's breaker afresh (its stats stay); otherwise state carries over.
@@ -296,11 +290,9 @@ extension RoutingState {
         }
 
         mutating func priceTable(for configuration: Configuration) -> PriceTable {
-            var types: [String: ProviderType] = [:]
-            for provider in configuration.providers { types[provider.name] = provider.type }
-            if let prices, prices.pricing == configuration.pricing, prices.providerTypes == types { return prices.table }
-            let table = PriceTable(overrides: configuration.pricing, providerTypes: types)
-            prices = PriceCache(pricing: configuration.pricing, providerTypes: types, table: table)
+            if let prices, prices.matches(configuration) { return prices }
+            let table = PriceTable(configuration: configuration)
+            prices = table
             return table
         }
 
