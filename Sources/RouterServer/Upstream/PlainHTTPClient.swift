@@ -31,9 +31,9 @@ package final class PlainHTTPClient: Sendable {
     package func send(
         method: HTTPMethod, url: PlainHTTPURL, headers: [(name: String, value: String)], body: ByteBuffer?, timeout: TimeAmount
     ) async throws(UpstreamError) -> UpstreamResponse {
-        // Checked here once, instead of by NIO's validator on every write (and a bad header then
-        // failing silently into a timeout): a line break in a header from the config or a secret
-        // would otherwise split the request.
+        // Checked here once, instead of by NIO's validator on every write (whose error reads like
+        // a broken response and would count against a healthy upstream): a line break in a header
+        // from the config or a secret must never split the request.
         if let bad = headers.first(where: { !Self.isToken($0.name) || !Self.isFieldValue($0.value) }) {
             throw UpstreamError(kind: .configuration, message: "the request header '\(Self.printable(bad.name))' has characters HTTP does not allow")
         }
