@@ -30,3 +30,11 @@ ensure_build_deps() {
     command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.x toolchain needed)" >&2; exit 1; }
     ensure_packages "${BUILD_PACKAGES[@]}"
 }
+
+# release_flags CONFIGURATION: the `swift build` flags for it. Release builds link the Swift runtime
+# statically, as scripts/install.sh installs the daemon: bench and soak then measure the installed
+# form (idle RSS 37 MB static vs 41 MB dynamic, docs/benchmarks.md), and every script shares one
+# release build (switching --static-swift-stdlib on or off rebuilds everything).
+release_flags() {
+    if [ "$1" = release ]; then echo "-c release --static-swift-stdlib"; else echo "-c $1"; fi
+}

@@ -18,7 +18,10 @@ package enum ConfigLoader {
     {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // `.basic`: no implicit tag rules. The reader types scalars itself, and the default rules
+            // compile six NSRegularExpressions, which loads ICU's regex engine and Unicode property
+            // tables into the daemon (idle RSS, docs/benchmarks.md).
+            root = try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw ConfigError(diagnostics: [syntaxDiagnostic(error, file: file, yaml: yaml)])
         } catch {
