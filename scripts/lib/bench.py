@@ -153,6 +153,9 @@ def main() -> None:
 server:
   listen: 127.0.0.1:0
 providers:
+  mock:
+    type: mock
+    models: [echo]
   fake:
     type: openai-compatible
     base_url: http://127.0.0.1:{upstream_port}/v1
@@ -234,6 +237,10 @@ providers:
                      run_wrk(nginx_url, direct_body, None, paced_connections, args.duration, tmp, pause),
                      run_wrk(router_url, routed_body, key, paced_connections, args.duration, tmp, pause))
 
+        # The router's own cost: the same request answered by the in-process mock provider.
+        mock_body = json.dumps({"model": "mock/echo", "messages": [{"role": "user", "content": "hi"}]})
+        alone = measured(router_url, mock_body, key, 16, router.pid)
+
         ttfb_direct = first_byte_ms(upstream_port, stream_direct, None, "/v1/chat/completions")
         ttfb_nginx = first_byte_ms(nginx_port, stream_direct, None, "/v1/chat/completions")
         ttfb_routed = first_byte_ms(router_port, stream_routed, key, "/v1/chat/completions")
@@ -261,6 +268,8 @@ providers:
                   f"nginx p50 {proxied['p50']:.3f} p99 {proxied['p99']:.3f} ms, router p50 {routed['p50']:.3f} p99 {routed['p99']:.3f} ms; "
                   f"router added p50 {routed['p50'] - direct['p50']:.3f} p99 {routed['p99'] - direct['p99']:.3f} ms, "
                   f"nginx added p50 {proxied['p50'] - direct['p50']:.3f} p99 {proxied['p99'] - direct['p99']:.3f} ms")
+        print(f"router alone (mock provider, no upstream hop), 16 connections: p50 {alone['p50']:.3f} p99 {alone['p99']:.3f} ms, "
+              f"{alone['rps']:.0f} req/s, CPU {alone['cpu_us']:.0f} us per request")
         print(f"time to first streamed byte (median of 50): direct {ttfb_direct:.3f} ms, nginx {ttfb_nginx:.3f} ms, "
               f"router {ttfb_routed:.3f} ms (added {ttfb_routed - ttfb_direct:.3f} ms)")
         print(f"router RSS idle {idle_rss / 1024:.1f} MB, peak under load {peak_rss / 1024:.1f} MB; start to ready {ready_ms:.0f} ms")
