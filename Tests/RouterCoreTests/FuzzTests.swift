@@ -118,7 +118,7 @@ import Testing
             } catch {
                 #expect(!error.diagnostics.isEmpty, "seed \(Self.seed) case \(index)")
                 for diagnostic in error.diagnostics {
-                    let placed = diagnostic.line >= 1 && diagnostic.line <= lineCount + 1 && diagnostic.column >= 1
+                    let placed = diagnostic.line >= 1 && diagnostic.line <= lineCount && diagnostic.column >= 1
                     #expect(placed, "seed \(Self.seed) case \(index): \(diagnostic) in a file of \(lineCount) lines")
                     #expect(!diagnostic.message.isEmpty)
                 }
