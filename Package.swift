@@ -82,6 +82,13 @@ let package = Package(
             dependencies: ["FakeUpstream", .product(name: "Hummingbird", package: "hummingbird")]
         ),
 
+        // libFuzzer targets for the parsers that read untrusted bytes (scripts/fuzz builds them with
+        // --sanitize fuzzer -D FUZZING; a plain build replays input files through the same checks).
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "RouterCore"]),
+        .executableTarget(name: "FuzzSSE", dependencies: ["FuzzSupport", "RouterCore"]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "RouterCore"]),
+
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RouterSecretsTests", dependencies: ["RouterSecrets"]),
         .testTarget(

@@ -147,6 +147,43 @@ enum ConfigTestFiles {
         #expect(found.first?.hasPrefix("config.yaml:5:7: YAML syntax error: did not find expected ',' or ']'") == true)
     }
 
+    /// Found by scripts/fuzz (config): libyaml ends a file without a final line break on a line
+    /// after the last, so an unclosed bracket was reported one line past the end of the file.
+    @Test func syntaxErrorAtTheEndOfAFileWithoutFinalNewlineStaysInTheFile() {
+        #expect(problems("version: 1\nserver: {listen: \"x\"") == [
+            "config.yaml:2:21: YAML syntax error: did not find expected ',' or '}' (while parsing a flow mapping at 2:9)"
+        ])
+        #expect(problems("version: 1\r\nroutes: [a\r\n") == [
+            "config.yaml:3:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at 2:9)"
+        ])
+    }
+
+    /// Found by scripts/fuzz (config): libyaml also ends lines at NEL, LS and PS (YAML 1.1);
+    /// editors do not, so every position after one was a line too far.
+    @Test func unicodeLineSeparatorsDoNotShiftLineNumbers() {
+        #expect(problems("version: 1\nretry: {attempts: 2}\u{2028}logging:\n  access_log: maybe\n") == [
+            "config.yaml:3:15: logging.access_log: expected true or false, got 'maybe'"
+        ])
+        #expect(problems("a: 1\u{85}b: [c\n") == [
+            "config.yaml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at 1:9)"
+        ])
+    }
+
+    @Test func yamlPositionsBecomeEditorPositions() {
+        func position(_ line: Int, _ column: Int, _ text: String) -> [Int] {
+            let position = SourcePosition(yamlLine: line, yamlColumn: column, in: text)
+            return [position.line, position.column]
+        }
+        #expect(position(2, 3, "ab\ncdef") == [2, 3])
+        #expect(position(2, 3, "ab\r\ncdef") == [2, 3])
+        #expect(position(2, 3, "ab\rcdef") == [2, 3])
+        #expect(position(2, 3, "ab\u{2028}cdef") == [1, 6])
+        #expect(position(1, 2, "\u{FEFF}ab") == [1, 2])  // libyaml does not count the byte order mark
+        #expect(position(2, 9, "ab\ncd\nef") == [2, 3])  // past the end of its line: that end
+        #expect(position(3, 1, "ab\ncd") == [2, 3])  // past the end of the text: its end
+        #expect(position(3, 1, "ab\ncd\n") == [3, 1])
+    }
+
     @Test func wrongTypesArePinnedAtTheValue() {
         #expect(problems("version: 1\nretry:\n  attempts: three\n") == [
             "config.yaml:3:13: retry.attempts: expected an integer, got 'three'"

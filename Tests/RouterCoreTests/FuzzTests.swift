@@ -76,6 +76,18 @@ import Testing
         #expect(events.map(\.data) == ["\u{0301}x", "\u{0301}y"])
     }
 
+    /// `feed` walks contiguous bytes in place and copies any other sequence first: both give the
+    /// same events.
+    @Test func sseFeedsNonContiguousSequencesLikeContiguousOnes() {
+        let wire = Array("event: a\r\ndata: caf\u{E9}\n\n: c\ndata: 1\rdata: 2\r\r".utf8)
+        var contiguous = SSEParser()
+        var lazy = SSEParser()
+        let expected = [ServerSentEvent(event: "a", data: "caf\u{E9}"), ServerSentEvent(data: "1\n2")]
+        #expect(contiguous.feed(wire[...]) == expected)
+        #expect(lazy.feed(wire.lazy.map { $0 }) + lazy.feed(AnySequence<UInt8>([])) == expected)
+        #expect(AnySequence(wire).withContiguousStorageIfAvailable { _ in true } == nil)
+    }
+
     @Test func sseGarbageNeverCrashesAndSplitsNeverChangeTheResult() {
         var random = SeededGenerator(seed: Self.seed ^ 0x6A7B)
         let pieces: [[UInt8]] = [
@@ -118,7 +130,7 @@ import Testing
             } catch {
                 #expect(!error.diagnostics.isEmpty, "seed \(Self.seed) case \(index)")
                 for diagnostic in error.diagnostics {
-                    let placed = diagnostic.line >= 1 && diagnostic.line <= lineCount + 1 && diagnostic.column >= 1
+                    let placed = diagnostic.line >= 1 && diagnostic.line <= lineCount && diagnostic.column >= 1
                     #expect(placed, "seed \(Self.seed) case \(index): \(diagnostic) in a file of \(lineCount) lines")
                     #expect(!diagnostic.message.isEmpty)
                 }

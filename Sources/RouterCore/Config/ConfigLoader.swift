@@ -35,8 +35,14 @@ package enum ConfigLoader {
         let reader = ConfigReader(file: file, environment: environment)
         let configuration = reader.readConfiguration(root)
         guard reader.diagnostics.isEmpty else {
-            // Document order, whatever order the sections were checked in.
-            let ordered = reader.diagnostics.enumerated().sorted {
+            // Where an editor shows them, in document order whatever order the sections were checked in.
+            let placed = reader.diagnostics.map { diagnostic in
+                var placed = diagnostic
+                let position = SourcePosition(yamlLine: diagnostic.line, yamlColumn: diagnostic.column, in: yaml)
+                (placed.line, placed.column) = (position.line, position.column)
+                return placed
+            }
+            let ordered = placed.enumerated().sorted {
                 ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
             }
             throw ConfigError(diagnostics: ordered.map(\.element))
@@ -61,15 +67,23 @@ package enum ConfigLoader {
     }
 
     private static func syntaxDiagnostic(_ error: YamlError, file: String, yaml: String) -> ConfigDiagnostic {
+        func place(_ mark: Mark) -> SourcePosition {
+            SourcePosition(yamlLine: mark.line, yamlColumn: mark.column, in: yaml)
+        }
         func diagnostic(_ mark: Mark, _ message: String) -> ConfigDiagnostic {
-            diagnosticAt(mark.line, mark.column, message)
+            let position = place(mark)
+            return diagnosticAt(position.line, position.column, message)
         }
         func diagnosticAt(_ line: Int, _ column: Int, _ message: String) -> ConfigDiagnostic {
             ConfigDiagnostic(file: file, line: max(line, 1), column: max(column, 1), message: message)
         }
         func syntax(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> ConfigDiagnostic {
-            let during = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
-            return diagnostic(mark, "YAML syntax error: \(problem)\(during)\(tabHint(at: mark, in: yaml))")
+            let during =
+                context.map { context in
+                    let position = place(context.mark)
+                    return " (\(context.text) at \(position.line):\(position.column))"
+                } ?? ""
+            return diagnostic(mark, "YAML syntax error: \(problem)\(during)\(tabHint(at: place(mark), in: yaml))")
         }
         switch error {
         case .scanner(let context, let problem, let mark, _),
@@ -88,12 +102,12 @@ package enum ConfigLoader {
     }
 
     /// libyaml's complaint about a tab says nothing of tabs.
-    private static func tabHint(at mark: Mark, in yaml: String) -> String {
+    private static func tabHint(at position: SourcePosition, in yaml: String) -> String {
         let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-        guard mark.line >= 1, mark.line <= lines.count else { return "" }
-        let line = lines[mark.line - 1].unicodeScalars
-        guard mark.column >= 1, mark.column <= line.count,
-            line[line.index(line.startIndex, offsetBy: mark.column - 1)] == "\t"
+        guard position.line >= 1, position.line <= lines.count else { return "" }
+        let line = lines[position.line - 1].unicodeScalars
+        guard position.column >= 1, position.column <= line.count,
+            line[line.index(line.startIndex, offsetBy: position.column - 1)] == "\t"
         else { return "" }
         return "; YAML is indented with spaces, not tabs"
     }

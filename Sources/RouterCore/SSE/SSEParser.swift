@@ -15,6 +15,14 @@ package struct SSEParser: Sendable {
     package init() {}
 
     package mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
+        // One generic call, then a loop over concrete bytes: called from another module this
+        // generic is not specialized, and iterating it cost a witness call (and, for a Slice, a
+        // heap allocation) per byte (seen in the libFuzzer run's profile).
+        if let events = bytes.withContiguousStorageIfAvailable({ feed(buffer: $0) }) { return events }
+        return Array(bytes).withUnsafeBufferPointer { feed(buffer: $0) }
+    }
+
+    private mutating func feed(buffer bytes: UnsafeBufferPointer<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         for byte in bytes {
             if sawCarriageReturn {
