@@ -21,6 +21,7 @@ let package = Package(
         // C libraries from Debian packages; nothing of their C types leaks past RouterSecrets.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .target(name: "CConcurrencyHook"),
 
         // Pure logic: config model and validation, routing, breakers, wire formats. No I/O beyond reading a file.
         .target(
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(
             name: "localrouter",
             dependencies: [
+                "CConcurrencyHook",
                 "RouterCore",
                 "RouterSecrets",
                 "RouterServer",

@@ -1,9 +1,6 @@
+import CConcurrencyHook
 import NIOCore
 import NIOPosix
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Makes NIO's event loops Swift Concurrency's global executor, so a request's async code runs on
 /// the thread that does its I/O instead of hopping between the cooperative pool and the loops.
@@ -18,10 +15,11 @@ import Glibc
 enum EventLoopGlobalExecutor {
     private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
 
-    /// Must run on the main thread before any task starts. False when the runtime has no hook
-    /// (Swift's own pool is then used).
-    static func install() -> Bool {
-        guard let hook = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook") else { return false }
+    /// Must run on the main thread before any task starts.
+    static func install() {
+        // Not dlsym (as NIO does): the static release binary exports no symbols, so the lookup
+        // failed and the daemon silently ran on Swift's own pool.
+        let hook = UnsafeMutableRawPointer(lr_swift_task_enqueueGlobal_hook_address())
         let enqueue: EnqueueGlobalHook = { job, _ in
             // `any()` is sticky: called on a loop of the group, it is that loop (no thread switch).
             MultiThreadedEventLoopGroup.singleton.any().execute { job.runSynchronously(on: genericExecutor) }
@@ -29,7 +27,13 @@ enum EventLoopGlobalExecutor {
         withUnsafeBytes(of: enqueue) { bytes in
             hook.copyMemory(from: bytes.baseAddress!, byteCount: MemoryLayout<EnqueueGlobalHook>.size)
         }
-        return true
+    }
+}
+
+extension EventLoopGlobalExecutor {
+    /// Whether a new task runs on one of the event loops (the hook is in place).
+    static func tasksRunOnEventLoops() async -> Bool {
+        await Task.detached { MultiThreadedEventLoopGroup.currentEventLoop != nil }.value
     }
 }
 

@@ -54,6 +54,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        // main.swift puts Swift Concurrency on the event loops; if that ever stops working (it did
+        // once, silently, in the static build) every request pays thread hops: say so.
+        if await !EventLoopGlobalExecutor.tasksRunOnEventLoops() {
+            logger.warning("Swift Concurrency is not running on the event loops: expect several times the CPU per request")
+        }
         if keyRing.usableKeyCount == 0 {
             logger.notice("no usable lr- keys yet: every /v1 request gets 401 until you run: localrouter keys create NAME")
         }

@@ -6,7 +6,7 @@ import NIOPosix
 // Run Swift Concurrency's global executor on NIO's event loops, so a request does not hop between
 // the cooperative pool and the event-loop threads at every await (figures in docs/benchmarks.md).
 // It must happen on the main thread before any task starts, hence main.swift rather than @main.
-_ = EventLoopGlobalExecutor.install()
+EventLoopGlobalExecutor.install()
 
 enum Entry {
     /// What `@main` on an AsyncParsableCommand does (an async function, so `run()` resolves to the async one).

@@ -122,6 +122,8 @@ struct CLIDaemonTests {
         #expect(written.contains(#""key":"full""#))
         // The capture holds what is being searched: the daemon's log, error bodies, CLI output.
         #expect(written.contains("listening on http://127.0.0.1:") && written.contains(failed.body) && written.contains("Revoked key 'limited'"))
+        // main.swift's executor hook is in place: the daemon's tasks run on its event loops.
+        #expect(!written.contains("not running on the event loops"))
 
         // No key, no upstream secret and no master key in anything the CLI or the daemon wrote.
         let masterKeyText = try String(contentsOf: sandbox.masterKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -176,6 +176,8 @@ providers:
             else:
                 time.sleep(0.001)
         ready_ms = (time.perf_counter() - started) * 1000
+        if "not running on the event loops" in router_log.read_text(errors="replace"):
+            print("WARNING: the router says Swift Concurrency is not on its event loops; these figures are not representative")
         if router_port is None:
             raise SystemExit(f"router did not report its port: {router_log.read_text()}")
 
