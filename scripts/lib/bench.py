@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, wait_for
+from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, start_router
 
 
 
@@ -148,34 +148,8 @@ def main() -> None:
 
         localrouter = str(bins / "localrouter")
         key = create_client_key(localrouter, env, tmp, "bench")
-        config = tmp / "config.yaml"
-        config.write_text(f"""version: 1
-server:
-  listen: 127.0.0.1:0
-providers:
-  mock:
-    type: mock
-    models: [echo]
-  fake:
-    type: openai-compatible
-    base_url: http://127.0.0.1:{upstream_port}/v1
-    models: [gpt-test]
-""")
-        router_log = tmp / "router.log"
-        started = time.perf_counter()
-        router = subprocess.Popen([localrouter, "serve", "--config", str(config)], env=env,
-                                  stdout=open(router_log, "w"), stderr=subprocess.STDOUT)
+        router, router_port, ready_ms, router_log = start_router(localrouter, env, tmp, upstream_port, ["gpt-test"])
         processes.append(router)
-        # Ready = the daemon logged the port it is listening on.
-        router_port = None
-        deadline = time.time() + 20
-        while router_port is None and time.time() < deadline:
-            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", router_log.read_text(errors="replace")) if router_log.exists() else None
-            if match:
-                router_port = int(match.group(1))
-            else:
-                time.sleep(0.001)
-        ready_ms = (time.perf_counter() - started) * 1000
         if "not running on the event loops" in router_log.read_text(errors="replace"):
             print("WARNING: the router says Swift Concurrency is not on its event loops; these figures are not representative")
         if router_port is None:

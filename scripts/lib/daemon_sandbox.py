@@ -48,3 +48,31 @@ def create_client_key(localrouter: str, env: dict, home: Path, name: str) -> str
     subprocess.run([localrouter, "init", "--no-detect", "--config", str(home / "init.yaml")], env=env, check=True, capture_output=True)
     created = subprocess.run([localrouter, "keys", "create", name], env=env, check=True, capture_output=True, text=True)
     return created.stdout.strip().splitlines()[-1]
+
+
+def start_router(localrouter: str, env: dict, home: Path, upstream_port: int, fake_models: list[str], extra_config: str = "",
+                 wrap: list[str] = (), preexec_fn=None) -> tuple[subprocess.Popen, int, float, Path]:
+    """Writes a config with the offline `mock` provider and `fake` (the fake upstream), starts
+    `localrouter serve` on it and waits until it logs its port. Returns the process, the port,
+    start-to-ready in milliseconds and the daemon's log."""
+    config = home / "config.yaml"
+    config.write_text(f"""version: 1
+server:
+  listen: 127.0.0.1:0
+providers:
+  mock:
+    type: mock
+    models: [echo]
+  fake:
+    type: openai-compatible
+    base_url: http://127.0.0.1:{upstream_port}/v1
+    models: [{", ".join(fake_models)}]
+""" + extra_config)
+    log = home / "router.log"
+    started = time.perf_counter()
+    process = subprocess.Popen(list(wrap) + [localrouter, "serve", "--config", str(config)], env=env, preexec_fn=preexec_fn,
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    # Ready = the daemon logged the port it is listening on.
+    port = int(wait_for(log, r"listening on http://127\.0\.0\.1:(\d+)").group(1))
+    return process, port, (time.perf_counter() - started) * 1000, log
+

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, wait_for
+from daemon_sandbox import create_client_key, rss_kib, sandbox, start_fake_upstream, start_router
 
 
 
@@ -207,24 +207,9 @@ def main() -> None:
 
         localrouter = str(bins / "localrouter")
         key = create_client_key(localrouter, env, tmp, "soak")
-        config = tmp / "config.yaml"
-        config.write_text(f"""version: 1
-server:
-  listen: 127.0.0.1:0
-providers:
-  mock:
-    type: mock
-    models: [echo]
-  fake:
-    type: openai-compatible
-    base_url: http://127.0.0.1:{upstream_port}/v1
-    models: [gpt-test, slow-stream]
-""" + args.config_extra.replace("\\n", "\n"))
-        router_log = tmp / "router.log"
-        router = subprocess.Popen(args.wrap.split() + [localrouter, "serve", "--config", str(config)], env=env, preexec_fn=systemd_like_limits,
-                                  stdout=open(router_log, "w"), stderr=subprocess.STDOUT)
+        router, port, _, router_log = start_router(localrouter, env, tmp, upstream_port, ["gpt-test", "slow-stream"],
+                                                   args.config_extra.replace("\\n", "\n"), args.wrap.split(), systemd_like_limits)
         processes.append(router)
-        port = int(wait_for(router_log, r"listening on http://127\.0\.0\.1:(\d+)").group(1))
         pid = daemon_pid(router.pid)
 
         idle_rss = rss_kib(pid)
