@@ -22,6 +22,14 @@ package struct RequestMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch where Task.isCancelled && ClientConnectionWatch.clientHungUp(context.channel) {
+            // The client hung up while its request waited (ClientConnectionWatch cancelled it):
+            // nobody reads this answer; the log says what happened (499, as nginx logs it).
+            context.trace.update { $0.errorClass = "client_disconnected" }
+            response = OpenAIError(
+                status: .init(code: 499, reasonPhrase: "Client Closed Request"), message: "The client closed the connection.",
+                type: "client_error", code: "client_disconnected"
+            ).makeResponse()
         } catch let error as OpenAIError {
             response = error.makeResponse()
         } catch let error as HTTPError {

@@ -41,7 +41,7 @@ package struct RouterDaemon: Sendable {
             connectionIdleTimeout.components.seconds * 1_000_000_000 + connectionIdleTimeout.components.attoseconds / 1_000_000_000)
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionWatch()], idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: listen.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port

@@ -20,12 +20,12 @@ package struct ProxyController: Sendable {
     }
 
     package func register(on router: Router<RouterRequestContext>) {
-        router.post("/v1/chat/completions") { request, context in try await handle(.openAI(.chatCompletions), request, context) }
-        router.post("/v1/completions") { request, context in try await handle(.openAI(.completions), request, context) }
-        router.post("/v1/embeddings") { request, context in try await handle(.openAI(.embeddings), request, context) }
+        router.post("/v1/chat/completions") { request, context in try await handleWatchingClient(.openAI(.chatCompletions), request, context) }
+        router.post("/v1/completions") { request, context in try await handleWatchingClient(.openAI(.completions), request, context) }
+        router.post("/v1/embeddings") { request, context in try await handleWatchingClient(.openAI(.embeddings), request, context) }
         router.post("/v1/messages") { request, context in
             do {
-                return try await handle(.anthropicMessages, request, context)
+                return try await handleWatchingClient(.anthropicMessages, request, context)
             } catch let error as OpenAIError {
                 context.trace.update { $0.status = Int(error.status.code) }
                 return AnthropicErrorRendering.response(for: error)
@@ -50,6 +50,14 @@ package struct ProxyController: Sendable {
         var kind: Kind
         var retryAfter: String?
         enum Kind { case timeout, unavailable, other }
+    }
+
+    /// `handle`, cancelled if the client hangs up before the response starts (a stream that has
+    /// started notices at its next write).
+    private func handleWatchingClient(_ format: ClientFormat, _ request: Request, _ context: RouterRequestContext) async throws -> Response {
+        try await ClientConnectionWatch.cancellingOnHangUp(of: context.channel) {
+            try await handle(format, request, context)
+        }
     }
 
     func handle(_ format: ClientFormat, _ request: Request, _ context: RouterRequestContext) async throws -> Response {

@@ -150,6 +150,13 @@ final class FaultConnection: @unchecked Sendable {
         usleep(useconds_t(milliseconds * 1000))
     }
 
+    /// Whether the router has closed this connection: a read sees EOF or a reset without waiting.
+    var peerClosed: Bool {
+        var byte: UInt8 = 0
+        let count = recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
+        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
     /// Ends the connection with a TCP RST rather than a FIN.
     func reset() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
