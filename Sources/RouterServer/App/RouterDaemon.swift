@@ -37,8 +37,7 @@ package struct RouterDaemon: Sendable {
         SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout).register(on: router)
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
-        let idle = TimeAmount.nanoseconds(
-            connectionIdleTimeout.components.seconds * 1_000_000_000 + connectionIdleTimeout.components.attoseconds / 1_000_000_000)
+        let idle = connectionIdleTimeout.timeAmount
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionWatch()], idleTimeout: idle)),

@@ -81,8 +81,7 @@ package func withUpstreamChunks<Result: Sendable>(
     // goes through libdispatch's timer thread (NIO takes over only the plain enqueue hook), which
     // cost a thread wake-up per request and kept every finished request's sleep queued until its
     // full request_timeout had passed.
-    let remaining = deadline - ContinuousClock.now
-    let timeout = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(remaining.nanoseconds)) {
+    let timeout = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: (deadline - ContinuousClock.now).timeAmount) {
         continuation.yield(.failed(UpstreamError(kind: .timeout, message: "request_timeout reached")))
         continuation.finish()
     }
@@ -101,15 +100,5 @@ package func withUpstreamChunks<Result: Sendable>(
         }
         defer { group.cancelAll() }
         return try await consume(.relayed(chunks))
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating (a deadline in the past is zero).
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
     }
 }

@@ -15,7 +15,7 @@ package enum DaemonClient {
         do {
             var request = HTTPClientRequest(url: base + path)
             request.method = .GET
-            let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout.timeAmount)
             let body = try await response.body.collect(upTo: 16 << 20)
             return (Int(response.status.code), String(buffer: body))
         } catch {

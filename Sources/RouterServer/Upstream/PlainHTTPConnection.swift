@@ -250,10 +250,7 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let generation: Int
 
         func arm(at deadline: ContinuousClock.Instant) {
-            let remaining = deadline - ContinuousClock.now
-            let (seconds, attoseconds) = remaining.components
-            let nanoseconds = seconds < 0 ? 0 : seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ attoseconds / 1_000_000_000
-            let at = NIODeadline.now() + .nanoseconds(max(0, nanoseconds))
+            let at = NIODeadline.now() + (deadline - ContinuousClock.now).timeAmount
             let (connection, generation) = (self.connection, self.generation)
             if connection.eventLoop.inEventLoop {
                 connection.value.armBodyDeadline(at, generation: generation)

@@ -34,7 +34,7 @@ package final class UpstreamTransport: Sendable {
         body: ByteBuffer?,
         timeout: Duration
     ) async throws(UpstreamError) -> UpstreamResponse {
-        let amount = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        let amount = timeout.timeAmount
         if let plain = PlainHTTPURL(url) {
             return try await plainClient.send(method: method, url: plain, headers: headers, body: body, timeout: amount)
         }

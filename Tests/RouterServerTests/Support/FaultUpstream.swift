@@ -151,11 +151,7 @@ final class FaultConnection: @unchecked Sendable {
     }
 
     /// Whether the router has closed this connection: a read sees EOF or a reset without waiting.
-    var peerClosed: Bool {
-        var byte: UInt8 = 0
-        let count = recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
-        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-    }
+    var peerClosed: Bool { isPeerClosed(descriptor) }
 
     /// Ends the connection with a TCP RST rather than a FIN.
     func reset() {

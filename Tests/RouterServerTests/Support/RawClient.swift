@@ -73,14 +73,18 @@ final class RawClient {
     }
 
     /// Whether the peer has closed the connection: a read sees EOF or a reset without waiting.
-    var peerClosed: Bool {
-        var byte: UInt8 = 0
-        let count = recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
-        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-    }
+    var peerClosed: Bool { isPeerClosed(descriptor) }
 
     /// The client's own pacing (it is the slow one under test), not a test waiting for a result.
     func pause(milliseconds: Int) {
         usleep(useconds_t(milliseconds * 1000))
     }
+}
+
+/// Whether the other end of a connected socket has closed or reset it: a read sees EOF or an
+/// error without waiting. Shared by the raw client and the fault upstream.
+func isPeerClosed(_ descriptor: Int32) -> Bool {
+    var byte: UInt8 = 0
+    let count = recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
+    return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 }
