@@ -207,11 +207,7 @@ extension ConfigReader {
         guard let section = mapping(entry.value, path: entry.path, allowedKeys: nil) else { return nil }
         var headers: [String: String] = [:]
         for header in section.entries {
-            let isToken =
-                !header.key.isEmpty
-                && header.key.allSatisfy {
-                    $0.isASCII && ($0.isLetter || $0.isNumber || "-_.!#$%&'*+^`|~".contains($0))
-                }
+            let isToken = HTTPHeaderSyntax.isValidName(header.key)
             if !isToken {
                 report("\(entry.path): '\(header.key)' is not a valid HTTP header name", at: header.keyMark)
             }

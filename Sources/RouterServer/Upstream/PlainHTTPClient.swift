@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import RouterCore
 
 /// The router's own HTTP/1.1 client for `http://` upstreams (Ollama, llama.cpp, vLLM, LM Studio,
 /// any OpenAI-compatible server on this machine or the LAN), where the router's own cost per
@@ -34,7 +35,7 @@ package final class PlainHTTPClient: Sendable {
         // Checked here once, instead of by NIO's validator on every write (whose error reads like
         // a broken response and would count against a healthy upstream): a line break in a header
         // from the config or a secret must never split the request.
-        if let bad = headers.first(where: { !Self.isToken($0.name) || !Self.isFieldValue($0.value) }) {
+        if let bad = headers.first(where: { !HTTPHeaderSyntax.isValidName($0.name) || !HTTPHeaderSyntax.isValidValue($0.value) }) {
             throw UpstreamError(kind: .configuration, message: "the request header '\(Self.printable(bad.name))' has characters HTTP does not allow")
         }
         let request = PlainHTTPRequest(method: method, url: url, headers: headers, body: body)
@@ -76,20 +77,6 @@ package final class PlainHTTPClient: Sendable {
         } catch {
             throw .upstream(UpstreamTransport.classify(error))
         }
-    }
-
-    private static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
-            }
-        }
-    }
-
-    /// Visible characters, spaces and tabs, and UTF-8 (obs-text): no CR, LF, NUL or other controls.
-    private static func isFieldValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }
     }
 
     private static func printable(_ name: String) -> String {
