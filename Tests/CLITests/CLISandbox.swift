@@ -14,11 +14,13 @@ final class CLISandbox: Sendable {
         var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
     }
 
-    static let binary: URL = {
-        // Tests/CLITests/CLISandbox.swift -> the package root -> .build/debug/localrouter
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/localrouter")
-    }()
+    /// Tests/CLITests/CLISandbox.swift -> the package root.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let binary = product("localrouter")
+
+    /// A product of the debug build.
+    static func product(_ name: String) -> URL { packageRoot.appendingPathComponent(".build/debug/\(name)") }
 
     let root: URL
     let environment: [String: String]
@@ -51,8 +53,11 @@ final class CLISandbox: Sendable {
     /// Runs `localrouter ARGS` to completion. `secretOutput`: the output is expected to hold a
     /// secret (the key `create` and `rotate` print) and is left out of `everythingWritten`.
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil, secretOutput: Bool = false) throws -> Output {
-        let process = try launch(arguments, stdin: stdin)
+    func run(
+        _ arguments: [String], stdin: String? = nil, secretOutput: Bool = false, executable: URL = binary,
+        extraEnvironment: [String: String] = [:]
+    ) throws -> Output {
+        let process = try launch(arguments, stdin: stdin, executable: executable, extraEnvironment: extraEnvironment)
         process.process.waitUntilExit()
         return finish(process, secretOutput: secretOutput)
     }
@@ -63,17 +68,19 @@ final class CLISandbox: Sendable {
         let stderrFile: URL
     }
 
-    /// Starts `localrouter ARGS`, output going to files (pipes could fill up and block it).
-    func launch(_ arguments: [String], stdin: String? = nil) throws -> Launched {
+    /// Starts `localrouter ARGS` (or another product), output going to files (pipes could fill up and block it).
+    func launch(
+        _ arguments: [String], stdin: String? = nil, executable: URL = binary, extraEnvironment: [String: String] = [:]
+    ) throws -> Launched {
         let number = counter.add(1, ordering: .relaxed).newValue
         let stdoutFile = root.appendingPathComponent("out/\(number).stdout")
         let stderrFile = root.appendingPathComponent("out/\(number).stderr")
         _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable
         process.arguments = arguments
-        process.environment = environment
+        process.environment = environment.merging(extraEnvironment) { _, extra in extra }
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
         process.standardError = try FileHandle(forWritingTo: stderrFile)
         if let stdin {

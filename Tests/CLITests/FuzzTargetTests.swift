@@ -5,12 +5,9 @@ import Testing
 /// files through the same checks scripts/fuzz runs under libFuzzer. Every seed in Fuzz/corpus
 /// (including the inputs of the bugs the fuzzer found) must pass them.
 @Suite struct FuzzTargetTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     @Test(arguments: [("FuzzJSON", "json"), ("FuzzSSE", "sse"), ("FuzzConfig", "config")])
     func seedCorpusPassesTheTargetsChecks(product: String, corpus: String) throws {
-        let directory = Self.root.appendingPathComponent("Fuzz/corpus/\(corpus)")
+        let directory = CLISandbox.packageRoot.appendingPathComponent("Fuzz/corpus/\(corpus)")
         let seeds = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }
         #expect(seeds.count >= 5)
         let result = try Self.run(product, [directory.path])
@@ -27,21 +24,8 @@ import Testing
         #expect(try Self.run("FuzzJSON", []).status == 64)
     }
 
-    static func run(_ product: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = root.appendingPathComponent(".build/debug/\(product)")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    /// Runs a fuzz target's replay (the Swift crash handler off, as scripts/fuzz runs them).
+    static func run(_ product: String, _ arguments: [String]) throws -> CLISandbox.Output {
+        try CLISandbox().run(arguments, executable: CLISandbox.product(product), extraEnvironment: ["SWIFT_BACKTRACE": "enable=no"])
     }
 }
