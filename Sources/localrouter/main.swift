@@ -3,10 +3,23 @@ import Dispatch
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 // Run Swift Concurrency's global executor on NIO's event loops, so a request does not hop between
 // the cooperative pool and the event-loop threads at every await (figures in docs/benchmarks.md).
 // It must happen on the main thread before any task starts, hence main.swift rather than @main.
 EventLoopGlobalExecutor.install()
+
+// One event-loop thread unless NIO_SINGLETON_GROUP_LOOP_COUNT says otherwise. A personal router
+// shares the machine with the editor, the agents and often a local model: on 2 cores one loop
+// served more requests than two (12.5k against 11k req/s proxied at 16 connections) at 25% less
+// CPU per request, since nothing crosses between loops and a busy loop handles several
+// connections per wake-up (docs/benchmarks.md). Upstream latency, not the router, bounds it.
+if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil {
+    NIOSingletons.groupLoopCountSuggestion = 1
+}
 
 enum Entry {
     /// What `@main` on an AsyncParsableCommand does (an async function, so `run()` resolves to the async one).

@@ -25,11 +25,11 @@ package struct RouterDaemon: Sendable {
         self.runtime = runtime
     }
 
-    /// The Hummingbird application on `listen`; `onListening` receives the bound port (useful with port 0).
+    /// The HTTP server on `listen` (a `Service`); `onListening` receives the bound port (useful with port 0).
     package func makeApplication(
         listen: ListenAddress,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) -> any Service {
         let router = Router(context: RouterRequestContext.self)
         router.middlewares.add(RequestMiddleware(runtime: runtime))
         router.middlewares.add(AuthMiddleware(runtime: runtime))
@@ -37,16 +37,18 @@ package struct RouterDaemon: Sendable {
         SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout).register(on: router)
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
-        let idle = connectionIdleTimeout.timeAmount
-        return Application(
-            router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnectionWatch()], idleTimeout: idle)),
+        let runtime = self.runtime
+        let connections = RouterHTTPChannel(
+            responder: router.buildResponder(), idleTimeout: connectionIdleTimeout,
+            maxBodyBytes: { runtime.snapshot.configuration.server.maxBody })
+        return connections.server(
             configuration: .init(address: .hostname(host, port: listen.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port
                 listener.bound(port: port)
                 await onListening(port)
             },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: runtime.logger
         )
     }

@@ -1,0 +1,50 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+
+/// How each client connection is set up: NIO's HTTP/1.1 codec and pipelining, the client hang-up
+/// watch, Hummingbird's idle-timeout and graceful-shutdown handler, and `RequestDispatchHandler`.
+/// Hummingbird's `Server` still listens, accepts and drains on shutdown; only the per-request
+/// path is ours (see `RequestDispatchHandler` for why).
+struct RouterHTTPChannel: ServerChildChannel {
+    struct Connection: ServerChildChannelValue {
+        let channel: any Channel
+    }
+
+    let responder: RouterResponder<RouterRequestContext>
+    let idleTimeout: Duration
+    let maxBodyBytes: @Sendable () -> Int
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
+        channel.eventLoop.makeCompletedFuture {
+            // Hummingbird's limits: 80 KiB of headers, 1,000 fields; past them the connection
+            // gets 400 and is closed (RequestDispatchHandler.errorCaught).
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 80 * 1024
+            limits.maxHeaderListSize = 80 * 1024
+            limits.maxHeaderFieldCount = 1000
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(ClientConnectionWatch())
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
+            try pipeline.addHandler(RequestDispatchHandler(responder: responder, logger: logger, maxBodyBytes: maxBodyBytes))
+            return Connection(channel: channel)
+        }
+    }
+
+    /// The connection's requests are handled by its pipeline; this task only lives as long as the
+    /// connection, so the server knows when it has drained (and closes it if cancelled).
+    func handle(value: Connection, logger: Logger) async {
+        await withTaskCancellationHandler {
+            try? await value.channel.closeFuture.get()
+        } onCancel: {
+            value.channel.close(promise: nil)
+        }
+    }
+}

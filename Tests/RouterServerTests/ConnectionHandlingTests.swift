@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import RouterServer
+
+/// The daemon's own request path on a client connection (`RequestDispatchHandler`): keep-alive,
+/// pipelining, bodies that arrive after their head, `Connection: close` and the `Date` header,
+/// seen as bytes on the wire.
+@Suite struct ConnectionHandlingTests {
+    static func chat(_ text: String, closing: Bool = false) -> String {
+        let body = #"{"model":"echo","messages":[{"role":"user","content":"\#(text)"}]}"#
+        return "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n"
+            + (closing ? "connection: close\r\n" : "") + "\r\n" + body
+    }
+
+    /// The status of every response in `raw`, in order (a response's JSON body is followed
+    /// directly by the next status line).
+    static func statuses(_ raw: String) -> [Int] {
+        raw.components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderOnOneConnection() async throws {
+        try await RouterHarness.run { router in
+            let raw = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send(Self.chat("one") + Self.chat("two") + Self.chat("three", closing: true))
+                return client.readUntilClosed()
+            }
+            #expect(Self.statuses(raw) == [200, 200, 200], "\(raw.prefix(300))")
+            let one = try #require(raw.range(of: "Mock reply: one")), two = try #require(raw.range(of: "Mock reply: two"))
+            let three = try #require(raw.range(of: "Mock reply: three"))
+            #expect(one.lowerBound < two.lowerBound && two.lowerBound < three.lowerBound)
+        }
+    }
+
+    @Test func aKeptAliveConnectionServesALaterRequestAndCloseEndsIt() async throws {
+        try await RouterHarness.run { router in
+            let (raw, closedAfterFirst) = try await RawClient.run(port: router.routerPort) { client -> (String, Bool) in
+                client.send(Self.chat("first"))
+                client.pause(milliseconds: 150)
+                let closed = client.peerClosed
+                client.send(Self.chat("second", closing: true))
+                return (client.readUntilClosed(), closed)
+            }
+            #expect(!closedAfterFirst)
+            #expect(Self.statuses(raw) == [200, 200])
+            #expect(raw.contains("Mock reply: first") && raw.contains("Mock reply: second"))
+        }
+    }
+
+    @Test func bodiesArrivingAfterTheirHeadAreReadAsTheyCome() async throws {
+        try await RouterHarness.run { router in
+            // Content-Length, the body in two late parts.
+            let request = Self.chat("late", closing: true)
+            let split = request.range(of: "\r\n\r\n")!.upperBound
+            let head = String(request[..<split]), body = Array(request[split...].utf8)
+            let late = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send(head)
+                client.pause(milliseconds: 50)
+                client.send(Array(body[..<10]))
+                client.pause(milliseconds: 50)
+                client.send(Array(body[10...]))
+                return client.readUntilClosed()
+            }
+            #expect(Self.statuses(late) == [200], "\(late.prefix(300))")
+            #expect(late.contains("Mock reply: late"))
+
+            // Chunked, one chunk a read.
+            let json = #"{"model":"echo","messages":[{"role":"user","content":"chunked"}]}"#
+            let chunked = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+                for part in [json.prefix(20), json.dropFirst(20)] {
+                    client.pause(milliseconds: 30)
+                    client.send(String(part.utf8.count, radix: 16) + "\r\n" + part + "\r\n")
+                }
+                client.send("0\r\n\r\n")
+                return client.readUntilClosed()
+            }
+            #expect(Self.statuses(chunked) == [200], "\(chunked.prefix(300))")
+            #expect(chunked.contains("Mock reply: chunked"))
+        }
+    }
+
+    @Test func responsesCarryADateHeader() async throws {
+        try await RouterHarness.run { router in
+            let raw = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send(Self.chat("dated", closing: true))
+                return client.readUntilClosed()
+            }
+            let line = try #require(raw.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("date: ") })
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            let date = try #require(formatter.date(from: String(line.dropFirst(6))), "\(line)")
+            #expect(abs(date.timeIntervalSinceNow) < 5)
+        }
+    }
+}
