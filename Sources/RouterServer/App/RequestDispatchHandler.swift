@@ -3,23 +3,25 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
-/// The last handler of a client connection: hands each request to the router's responder in a
-/// task of its own and writes the response straight to the channel.
+/// The last handler of a client connection, right after NIO's HTTP/1.1 codec: hands each request
+/// to the router's responder in a task of its own, writes the response straight to the channel,
+/// and keeps the connection's rules (keep-alive, pipelining, idle timeout, graceful shutdown).
 ///
 /// Hummingbird's `HTTP1Channel` runs each connection as an async loop over `NIOAsyncChannel`'s
-/// inbound sequence and writes through its `NIOAsyncWriter`: ~13% of the daemon's CPU per proxied
-/// request, and the longest code path at low load (docs/benchmarks.md). Here a request whose end
-/// arrives in the same read as its head (every small JSON request) is dispatched with its body in
-/// one buffer; a body still arriving when the read ends is streamed to the handler as it comes.
-/// One request at a time: NIO's pipelining handler, ahead of this one, holds the next request
-/// until this response has ended.
-final class RequestDispatchHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
+/// inbound sequence behind four more handlers (pipelining, HTTP type conversion, connection state)
+/// and writes through a `NIOAsyncWriter`; together ~25% of the daemon's CPU per proxied request,
+/// and the longest code path at low load (docs/benchmarks.md). Here a request whose end arrives in
+/// the same read as its head (every small JSON request) is dispatched with its body in one
+/// buffer; a body still arriving when the read ends is streamed to the handler as it comes.
+final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum RequestState {
-        /// Between requests.
+        /// Between requests (or the current one fully read).
         case idle
         /// Head (and perhaps some body) read, end not yet: dispatched when this read ends.
         case collecting(HTTPRequest, ByteBuffer?)
@@ -29,28 +31,68 @@ final class RequestDispatchHandler: ChannelInboundHandler, RemovableChannelHandl
         case draining
     }
 
+    /// Parts of pipelined requests held at most before the connection stops being read.
+    static let maximumPipelinedParts = 64
+
     private let responder: RouterResponder<RouterRequestContext>
     private let logger: Logger
     /// Bytes of a streamed body kept for the handler at most: past `server.max_body` it answers
     /// 413 without reading further, so the rest need not be held.
     private let maxBodyBytes: @Sendable () -> Int
+    private let idleTimeout: TimeAmount
+
     private var request = RequestState.idle
     private var responding = false
-    /// The request in progress asked for `Connection: close`, or its body could not be read.
+    /// The request in progress asked for `Connection: close` (or HTTP/1.0 without keep-alive),
+    /// its body could not be read, or the server is shutting down.
     private var closeAfterResponse = false
     private var inputClosed = false
+    /// Requests a client sent before the response to its previous one: answered in order.
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1)
+    private var readsHeld = false
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
+    /// Ours, while in the pipeline: responses end from the request's task, not from an event.
+    private var context: ChannelHandlerContext?
 
-    init(responder: RouterResponder<RouterRequestContext>, logger: Logger, maxBodyBytes: @escaping @Sendable () -> Int) {
+    init(responder: RouterResponder<RouterRequestContext>, logger: Logger, idleTimeout: TimeAmount, maxBodyBytes: @escaping @Sendable () -> Int) {
         self.responder = responder
         self.logger = logger
+        self.idleTimeout = idleTimeout
         self.maxBodyBytes = maxBodyBytes
     }
 
+    // MARK: Reading requests
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), request) {
+        let part = unwrapInboundIn(data)
+        lastActivity = .now()
+        if !pipelined.isEmpty || (responding && isBetweenRequests) {
+            pipelined.append(part)
+        } else {
+            handle(part, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        dispatchIfBodyStillArriving(context)
+        context.fireChannelReadComplete()
+    }
+
+    private var isBetweenRequests: Bool {
+        if case .idle = request { return true }
+        return false
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, request) {
         case (.head(let head), _):
-            closeAfterResponse = head.headerFields[.connection].map { Self.says($0, "close") } ?? false
-            request = .collecting(head, nil)
+            closeAfterResponse = !head.isKeepAlive
+            do {
+                request = .collecting(try HTTPRequest(head, secure: false, splitCookie: false), nil)
+            } catch {
+                badRequest(context)  // a method or path HTTP types cannot hold
+            }
         case (.body(let part), .collecting(let head, var body)):
             request = .idle  // so `body` is uniquely referenced while it grows
             if body == nil { body = part } else { body!.writeImmutableBuffer(part) }
@@ -71,55 +113,24 @@ final class RequestDispatchHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if case .collecting(let head, let body) = request {
-            let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-            if let body { continuation.yield(body) }
-            request = .streaming(continuation, bytes: body?.readableBytes ?? 0)
-            dispatch(context, head, body: RequestBody(asyncSequence: stream))
-        }
-        context.fireChannelReadComplete()
+    private func dispatchIfBodyStillArriving(_ context: ChannelHandlerContext) {
+        guard case .collecting(let head, let body) = request else { return }
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        if let body { continuation.yield(body) }
+        request = .streaming(continuation, bytes: body?.readableBytes ?? 0)
+        dispatch(context, head, body: RequestBody(asyncSequence: stream))
     }
 
-    /// Connections allow half-closure: a client that shuts its side is done sending. Like
-    /// Hummingbird's loop, close once the response in progress (if any) has ended.
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .inputClosed = event as? ChannelEvent {
-            inputClosed = true
-            endBodyStream(throwing: ChannelError.inputClosed)
-            if !responding { context.close(promise: nil) }
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        endBodyStream(throwing: ChannelError.ioOnClosedChannel)
-        context.fireChannelInactive()
-    }
-
-    /// A request NIO cannot parse gets 400 and the connection is closed (as Hummingbird did); with
-    /// a response already under way (a body cut short by the client or by `readJSONBody`'s 408),
-    /// it is closed once that response has gone out.
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        endBodyStream(throwing: error)
-        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
-        if !responding {
-            responding = true
-            let head = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
-            context.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
-            context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
-            context.close(promise: nil)
+    /// Holds reads while too many pipelined parts wait (they are not dropped: TCP pushes back).
+    func read(context: ChannelHandlerContext) {
+        if pipelined.count >= Self.maximumPipelinedParts {
+            readsHeld = true
         } else {
-            closeAfterResponse = true
+            context.read()
         }
     }
 
-    private func endBodyStream(throwing error: any Error) {
-        if case .streaming(let continuation, _) = request {
-            continuation.finish(throwing: error)
-            request = .draining
-        }
-    }
+    // MARK: Responding
 
     private func dispatch(_ context: ChannelHandlerContext, _ head: HTTPRequest, body: RequestBody) {
         responding = true
@@ -152,7 +163,7 @@ final class RequestDispatchHandler: ChannelInboundHandler, RemovableChannelHandl
                 channel.eventLoop.execute { handler.value.responseEnded(channel, trailers: trailers, closing: closing) }
             }
         }
-        channel.write(HTTPResponsePart.head(response.head), promise: nil)
+        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(response.head)), promise: nil)
         do {
             try await response.body.write(writer)
         } catch {
@@ -162,7 +173,8 @@ final class RequestDispatchHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
-    /// On the loop, after the last body part: ends the response, then reads on or closes.
+    /// On the loop, after the last body part: ends the response, then closes or goes on with the
+    /// next pipelined request.
     private func responseEnded(_ channel: any Channel, trailers: HTTPFields?, closing: Bool) {
         responding = false
         if case .streaming(let continuation, _) = request {
@@ -170,17 +182,126 @@ final class RequestDispatchHandler: ChannelInboundHandler, RemovableChannelHandl
             continuation.finish()
             request = .draining
         }
-        // Decided before the end is written: writing it can deliver the next pipelined request
-        // to this handler at once.
-        let closes = closing || closeAfterResponse || inputClosed
-        channel.writeAndFlush(HTTPResponsePart.end(trailers), promise: nil)
-        if closes { channel.close(promise: nil) }
+        channel.writeAndFlush(HTTPServerResponsePart.end(trailers.map(HTTPHeaders.init)), promise: nil)
+        guard !(closing || closeAfterResponse || inputClosed) else {
+            channel.close(promise: nil)
+            return
+        }
+        lastActivity = .now()
+        guard let context else { return }
+        if idleCheck == nil { scheduleIdleCheck(context, at: lastActivity + idleTimeout) }
+        while !pipelined.isEmpty, !(responding && isBetweenRequests) {
+            handle(pipelined.removeFirst(), context: context)
+        }
+        if pipelined.isEmpty { dispatchIfBodyStillArriving(context) }
+        if readsHeld, pipelined.count < Self.maximumPipelinedParts {
+            readsHeld = false
+            context.read()
+        }
+    }
+
+    private func badRequest(_ context: ChannelHandlerContext) {
+        responding = true
+        request = .draining
+        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["connection": "close", "content-length": "0"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.close(promise: nil)
+    }
+
+    // MARK: Connection events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { scheduleIdleCheck(context, at: .now() + idleTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if idleCheck == nil { scheduleIdleCheck(context, at: .now() + idleTimeout) }
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    /// A connection that completes no request part (head or body) for `idleTimeout` is closed:
+    /// the bound on slowloris clients and forgotten keep-alive connections. A response being
+    /// written (a long stream) is not idleness; its end starts the clock again.
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            idleCheck = nil
+            switch request {
+            case .idle, .draining: if responding { return }
+            case .collecting, .streaming: break
+            }
+            let deadline = lastActivity + idleTimeout
+            if deadline <= .now() {
+                context.close(promise: nil)
+            } else {
+                scheduleIdleCheck(context, at: deadline)
+            }
+        }
+    }
+
+    /// Graceful shutdown (Hummingbird's server sends this to every connection): close now if
+    /// between requests, else once the response in progress has ended.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            closeAfterResponse = true
+            if !responding, isBetweenRequests { context.close(promise: nil) }
+            return
+        }
+        if case .inputClosed = event as? ChannelEvent {
+            // Connections allow half-closure: a client that shuts its side is done sending.
+            inputClosed = true
+            endBodyStream(throwing: ChannelError.inputClosed)
+            if !responding { context.close(promise: nil) }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        endBodyStream(throwing: ChannelError.ioOnClosedChannel)
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
+    /// A request NIO cannot parse gets 400 and the connection is closed (as Hummingbird did); with
+    /// a response already under way (a body cut short by the client or by `readJSONBody`'s 408),
+    /// it is closed once that response has gone out.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        endBodyStream(throwing: error)
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        if responding {
+            closeAfterResponse = true
+            pipelined.removeAll()
+        } else {
+            badRequest(context)
+        }
+    }
+
+    private func endBodyStream(throwing error: any Error) {
+        if case .streaming(let continuation, _) = request {
+            continuation.finish(throwing: error)
+            request = .draining
+        }
     }
 
     /// Whether a comma-separated header value (`Connection`) holds `token` (lowercase), in any case.
     static func says(_ value: String, _ token: String) -> Bool {
         value.lowercased().split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" } == token }
     }
+}
+
+private func respondInTask(
+    to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
+    handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger
+) async {
+    await RequestDispatchHandler.respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger)
 }
 
 /// Writes a response body to the client channel: a body of known length goes out with the head in
@@ -194,22 +315,15 @@ struct ChannelResponseBodyWriter: ResponseBodyWriter {
     mutating func write(_ buffer: ByteBuffer) async throws {
         if flushesEachPart {
             let written = channel.eventLoop.makePromise(of: Void.self)
-            channel.writeAndFlush(HTTPResponsePart.body(buffer), promise: written)
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: written)
             // Back-pressure, and a client that has gone shows here as a failed write.
             if !channel.isWritable || !channel.isActive { try await written.futureResult.get() }
         } else {
-            channel.write(HTTPResponsePart.body(buffer), promise: nil)
+            channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
         }
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         end(trailingHeaders)
     }
-}
-
-private func respondInTask(
-    to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
-    handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger
-) async {
-    await RequestDispatchHandler.respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger)
 }

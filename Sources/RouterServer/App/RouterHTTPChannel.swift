@@ -3,12 +3,10 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
-/// How each client connection is set up: NIO's HTTP/1.1 codec and pipelining, the client hang-up
-/// watch, Hummingbird's idle-timeout and graceful-shutdown handler, and `RequestDispatchHandler`.
-/// Hummingbird's `Server` still listens, accepts and drains on shutdown; only the per-request
-/// path is ours (see `RequestDispatchHandler` for why).
+/// How each client connection is set up: NIO's HTTP/1.1 codec, the client hang-up watch and
+/// `RequestDispatchHandler`, which does the rest (see there for why). Hummingbird's `Server` still
+/// listens, accepts, and drains on shutdown (it sends each connection `ChannelShouldQuiesceEvent`).
 struct RouterHTTPChannel: ServerChildChannel {
     struct Connection: ServerChildChannelValue {
         let channel: any Channel
@@ -27,13 +25,14 @@ struct RouterHTTPChannel: ServerChildChannel {
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
             let pipeline = channel.pipeline.syncOperations
+            // Pipelining is RequestDispatchHandler's: NIO's pipelining handler stops reading the
+            // socket during every response (two epoll_ctl calls per request).
             try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(ClientConnectionWatch())
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
-            try pipeline.addHandler(RequestDispatchHandler(responder: responder, logger: logger, maxBodyBytes: maxBodyBytes))
+            try pipeline.addHandler(
+                RequestDispatchHandler(responder: responder, logger: logger, idleTimeout: idleTimeout.timeAmount, maxBodyBytes: maxBodyBytes))
             return Connection(channel: channel)
         }
     }
