@@ -224,6 +224,10 @@ package struct JSONParser {
 
     /// Invalid UTF-8 is an error, not silently repaired: a proxy must not alter what it forwards.
     private static func validatedString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(SyntaxError) -> String {
+        // ASCII (every key, most values) needs no validation. `String(validating:as:)` is not
+        // specialized here: a runtime generic-metadata lookup for every string (~2% of the
+        // router's CPU per request).
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         guard let string = String(validating: bytes, as: UTF8.self) else {
             throw SyntaxError(offset: offset, reason: "invalid UTF-8 in string")
         }

@@ -3,9 +3,9 @@ import NIOHTTP1
 
 /// One keep-alive HTTP/1.1 connection to an upstream, one request at a time. Everything here runs
 /// on the connection's event loop. The request goes out in one flush (head and body in one
-/// `writev`); the response head completes the request's promise and the body streams through a
-/// back-pressured async sequence; once the response has ended the connection goes back to its
-/// pool, or is closed when the upstream asked for that.
+/// `writev`); a response read whole in one go completes the request's promise with its body, else
+/// the head does and the body streams through a back-pressured async sequence; once the response
+/// has ended the connection goes back to its pool, or is closed when the upstream asked for that.
 final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
@@ -19,6 +19,9 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         /// In the pool, or not yet given a request.
         case idle
         case waitingForHead(PlainHTTPExchange, receivedBytes: Bool)
+        /// The head arrived in the read under way: if the end comes in it too (a small JSON
+        /// answer), the response is handed over whole, with no body sequence at all.
+        case headReceived(PlainHTTPExchange, status: Int, headers: [(name: String, value: String)], keepAlive: Bool, body: [ByteBuffer])
         case streamingBody(BodySequence.Source, keepAlive: Bool)
         case closed
     }
@@ -84,7 +87,10 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request gave up (timeout, cancellation) before the head arrived: the connection is in an
     /// unknown state, so it is closed.
     func abandon() {
-        guard case .waitingForHead = state else { return }
+        switch state {
+        case .waitingForHead, .headReceived: break
+        case .idle, .streamingBody, .closed: return
+        }
         state = .closed
         context?.close(promise: nil)
     }
@@ -108,24 +114,14 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             hasServedRequest = true
-            wantsBody = true
-            let sequence = BodySequence.makeSequence(
-                elementType: ByteBuffer.self,
-                failureType: (any Error).self,
-                backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
-                finishOnDeinit: false,
-                delegate: BodyDemand(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
-            )
-            state = .streamingBody(sequence.source, keepAlive: head.isKeepAlive)
-            let deadline = BodyDeadline(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
-            exchange.succeed(
-                UpstreamResponse(
-                    status: status,
-                    headers: head.headers.map { ($0.name, $0.value) },
-                    body: .plainHTTP(sequence.sequence, deadline: deadline)
-                )
-            )
+            state = .headReceived(exchange, status: status, headers: head.headers.map { ($0.name, $0.value) }, keepAlive: head.isKeepAlive, body: [])
         case .body(let buffer):
+            if case .headReceived(let exchange, let status, let headers, let keepAlive, var body) = state {
+                state = .closed  // so `body` is uniquely referenced while it grows
+                body.append(buffer)
+                state = .headReceived(exchange, status: status, headers: headers, keepAlive: keepAlive, body: body)
+                return
+            }
             guard case .streamingBody(let source, _) = state else {
                 if skippingInformational { return }
                 return unexpected(context, "a body without a head")
@@ -143,12 +139,19 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 skippingInformational = false
                 return
             }
-            guard case .streamingBody(let source, let keepAlive) = state else {
+            let keepAlive: Bool
+            switch state {
+            case .headReceived(let exchange, let status, let headers, let alive, let body):
+                keepAlive = alive
+                exchange.succeed(UpstreamResponse(status: status, headers: headers, body: .buffers(body)))
+            case .streamingBody(let source, let alive):
+                keepAlive = alive
+                source.finish()
+                bodyTimer?.cancel()
+                bodyTimer = nil
+            default:
                 return unexpected(context, "an end without a head")
             }
-            source.finish()
-            bodyTimer?.cancel()
-            bodyTimer = nil
             if keepAlive {
                 state = .idle
                 wantsBody = true
@@ -162,6 +165,25 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// The read is over and the response has not ended in it: from here its body streams.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .headReceived(let exchange, let status, let headers, let keepAlive, let body) = state {
+            wantsBody = true
+            let sequence = BodySequence.makeSequence(
+                elementType: ByteBuffer.self,
+                failureType: (any Error).self,
+                backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
+                finishOnDeinit: false,
+                delegate: BodyDemand(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
+            )
+            state = .streamingBody(sequence.source, keepAlive: keepAlive)
+            if !body.isEmpty, case .stopProducing = sequence.source.yield(contentsOf: body) { wantsBody = false }
+            let deadline = BodyDeadline(connection: NIOLoopBound(self, eventLoop: context.eventLoop), generation: generation)
+            exchange.succeed(UpstreamResponse(status: status, headers: headers, body: .plainHTTP(sequence.sequence, deadline: deadline)))
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -189,6 +211,9 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             // Nothing came back on a connection that had served before: the upstream closed it
             // idle, the request was not processed, and a fresh connection may try again.
             exchange.fail(!receivedBytes && hasServedRequest && failure.kind == .connectionClosed ? .stale : .upstream(failure))
+        case .headReceived(let exchange, _, _, _, _):
+            state = .closed
+            exchange.fail(.upstream(failure))
         case .streamingBody(let source, _):
             state = .closed
             source.finish(failure)

@@ -56,11 +56,18 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     }
 
     /// Makes the body end with a timeout error at `deadline` by itself, if it can (our own
-    /// client's bodies can: the connection keeps the timer); false when the reader must.
+    /// client's bodies can: the connection keeps the timer; a body already in memory has nothing
+    /// left to wait for); false when the reader must.
     func enforce(deadline: ContinuousClock.Instant) -> Bool {
-        guard case .plainHTTP(_, let bodyDeadline) = backing else { return false }
-        bodyDeadline.arm(at: deadline)
-        return true
+        switch backing {
+        case .plainHTTP(_, let bodyDeadline):
+            bodyDeadline.arm(at: deadline)
+            return true
+        case .buffers:
+            return true
+        case .http, .stream:
+            return false
+        }
     }
     package static func stream(_ stream: AsyncStream<ByteBuffer>) -> UpstreamBody { UpstreamBody(backing: .stream(stream)) }
     package static func buffers(_ buffers: [ByteBuffer]) -> UpstreamBody { UpstreamBody(backing: .buffers(buffers)) }
