@@ -30,6 +30,31 @@ import Testing
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "[1 2]", "01", "1.", "-", "1e", "tru", "\"abc", "\"\\x\"",
+        "\"\\ud83d\"", "\"\\ude00\"", "{} {}", "\"a\u{01}b\"", "NaN", "{\"a\":[1,{\"b\":}]}",
+    ])
+    func theValidatorRejectsWhatTheParserRejects(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.validate(Array(text.utf8)) }
+    }
+
+    @Test func theValidatorAcceptsWhatTheParserAccepts() throws {
+        for text in [
+            #" {"a": [1, -2.5, 3e2, true, false, null, "x"], "b": {}, "c": [] } "#, #""a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#,
+            #"{"é":"ünïcødé \u00e9 and 😀"}"#, "-0.5E+3", "[]",
+        ] {
+            _ = try JSONParser.parse(Array(text.utf8))
+            try JSONParser.validate(Array(text.utf8))
+        }
+        // Invalid UTF-8, alone or between escapes, as the parser refuses it.
+        for bytes: [UInt8] in [[0x22, 0xC3, 0x28, 0x22], [0x22, 0xC3, 0xA9, 0x5C, 0x6E, 0xC3, 0x28, 0x22]] {
+            #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.validate(bytes) }
+            #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(bytes) }
+        }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.validate(Array(deep.utf8)) }
+    }
+
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
     }

@@ -28,6 +28,31 @@ package struct JSONParser {
         return try result.get()
     }
 
+    /// Checks that `data` is one valid JSON value, as strictly as `parse`, without building it:
+    /// for a body relayed as it came, where only its validity matters.
+    package static func validate(_ data: some Collection<UInt8>) throws(SyntaxError) {
+        let result: Result<Void, SyntaxError> =
+            data.withContiguousStorageIfAvailable { buffer in
+                Self.validate(buffer: buffer)
+            } ?? Array(data).withUnsafeBufferPointer { buffer in
+                Self.validate(buffer: buffer)
+            }
+        try result.get()
+    }
+
+    private static func validate(buffer: UnsafeBufferPointer<UInt8>) -> Result<Void, SyntaxError> {
+        var parser = JSONParser(bytes: buffer)
+        do throws(SyntaxError) {
+            parser.skipWhitespace()
+            try parser.skipValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
     private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, SyntaxError> {
         var parser = JSONParser(bytes: buffer)
         do throws(SyntaxError) {
@@ -66,6 +91,86 @@ package struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character")
         }
+    }
+
+    /// `parseValue` without the value: containers walked, strings and numbers checked in place.
+    private mutating func skipValue() throws(SyntaxError) {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = bytes[index] == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            try enter()
+            defer { depth -= 1 }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == close {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                if isObject {
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    try skipString()
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                    index += 1
+                    skipWhitespace()
+                }
+                try skipValue()
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == close {
+                    index += 1
+                    return
+                } else {
+                    throw error(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+                }
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expect("true")
+        case UInt8(ascii: "f"): try expect("false")
+        case UInt8(ascii: "n"): try expect("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    /// A string's escapes and UTF-8 checked, nothing kept. Only non-ASCII runs are decoded.
+    private mutating func skipString() throws(SyntaxError) {
+        index += 1  // opening quote
+        var runStart = index
+        var hasNonASCII = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                if hasNonASCII { _ = try Self.validatedString(UnsafeBufferPointer(rebasing: bytes[runStart..<index]), at: runStart) }
+                hasNonASCII = false
+                index += 1
+                if byte == UInt8(ascii: "\"") { return }
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                    UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"):
+                    _ = try parseUnicodeEscape()
+                default:
+                    throw error("invalid escape")
+                }
+                runStart = index
+                continue
+            }
+            if byte < 0x20 { throw error("control character in string") }
+            if byte >= 0x80 { hasNonASCII = true }
+            index += 1
+        }
+        throw error("unterminated string")
     }
 
     private mutating func expect(_ literal: StaticString) throws(SyntaxError) {
@@ -177,21 +282,7 @@ package struct JSONParser {
                 case UInt8(ascii: "r"): scalars.append(0x0D)
                 case UInt8(ascii: "t"): scalars.append(0x09)
                 case UInt8(ascii: "u"):
-                    var code = try parseHex4()
-                    if (0xD800...0xDBFF).contains(code) {
-                        // A high surrogate must be followed by an escaped low surrogate.
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                            throw error("unpaired surrogate")
-                        }
-                        index += 2
-                        let low = try parseHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        throw error("unpaired surrogate")
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid unicode escape") }
-                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    scalars.append(contentsOf: Array(String(Character(try parseUnicodeEscape())).utf8))
                 default:
                     throw error("invalid escape")
                 }
@@ -202,6 +293,25 @@ package struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The scalar of a `\\uXXXX` escape (after the `u`), a surrogate pair taken whole.
+    private mutating func parseUnicodeEscape() throws(SyntaxError) -> Unicode.Scalar {
+        var code = try parseHex4()
+        if (0xD800...0xDBFF).contains(code) {
+            // A high surrogate must be followed by an escaped low surrogate.
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("unpaired surrogate")
+            }
+            index += 2
+            let low = try parseHex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(code) {
+            throw error("unpaired surrogate")
+        }
+        guard let scalar = Unicode.Scalar(code) else { throw error("invalid unicode escape") }
+        return scalar
     }
 
     private mutating func parseHex4() throws(SyntaxError) -> UInt32 {
@@ -236,6 +346,15 @@ package struct JSONParser {
 
     private mutating func parseNumber() throws(SyntaxError) -> JSONValue {
         let start = index
+        let isInteger = try scanNumber()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if isInteger, let integer = Int64(text) { return .integer(integer) }
+        guard let double = Double(text), double.isFinite else { throw SyntaxError(offset: start, reason: "number out of range") }
+        return .double(double)
+    }
+
+    /// Moves past a number's grammar; true when it has no fraction or exponent.
+    private mutating func scanNumber() throws(SyntaxError) -> Bool {
         var isInteger = true
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { throw error("invalid number") }
@@ -257,9 +376,6 @@ package struct JSONParser {
             guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let integer = Int64(text) { return .integer(integer) }
-        guard let double = Double(text), double.isFinite else { throw SyntaxError(offset: start, reason: "number out of range") }
-        return .double(double)
+        return isInteger
     }
 }

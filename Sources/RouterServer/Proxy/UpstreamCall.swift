@@ -105,7 +105,8 @@ package struct UpstreamCall: Sendable {
         case (.openAI, .openAI):
             // Relayed as it came, but only if it is JSON: a truncated or garbled 200 becomes a 502
             // (which also counts against the target) instead of a success the client cannot parse.
-            _ = try parseUpstream(body)
+            // Checked, not parsed: building the value was ~4% of the CPU of a proxied request.
+            guard (try? JSONParser.validate(body.readableBytesView)) != nil else { throw Self.invalidUpstreamJSON }
             return (body, UsageScanner.scan(body.readableBytesView))
         case (.anthropicMessages, .anthropic):
             let usage = AnthropicUsage(anthropicUsage: try parseUpstream(body)["usage"])
@@ -136,11 +137,12 @@ package struct UpstreamCall: Sendable {
     }
 
     private func parseUpstream(_ body: ByteBuffer) throws -> JSONValue {
-        guard let json = try? JSONValue.parse(body.readableBytesView) else {
-            throw OpenAIError.upstream(status: .badGateway, message: "The upstream answered with invalid JSON.", code: "upstream_invalid_response")
-        }
+        guard let json = try? JSONValue.parse(body.readableBytesView) else { throw Self.invalidUpstreamJSON }
         return json
     }
+
+    private static let invalidUpstreamJSON = OpenAIError.upstream(
+        status: .badGateway, message: "The upstream answered with invalid JSON.", code: "upstream_invalid_response")
 
     private static func translating(_ body: () throws(AnthropicError) -> JSONValue) throws(OpenAIError) -> JSONValue {
         do {
