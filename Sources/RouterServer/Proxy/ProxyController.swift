@@ -194,7 +194,7 @@ package struct ProxyController: Sendable {
             return Response(status: .init(code: response.status), headers: errorHeaders, body: .init(byteBuffer: body))
         }
         var error = Self.allAttemptsFailed(failures)
-        error.headers[HTTPField.Name("x-localrouter-attempts")!] = String(tried)
+        error.headers[.localRouterAttempts] = String(tried)
         throw error
     }
 
@@ -262,7 +262,7 @@ package struct ProxyController: Sendable {
         var headers = headers
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"
-        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        headers[.accelBuffering] = "no"
         trace.update {
             $0.status = 200
             $0.completesInBody = true
@@ -375,9 +375,9 @@ package struct ProxyController: Sendable {
 
     private static func routedHeaders(provider: String, model: String, attempts: Int) -> HTTPFields {
         var headers = HTTPFields()
-        headers[HTTPField.Name("x-localrouter-provider")!] = provider
-        headers[HTTPField.Name("x-localrouter-model")!] = model
-        headers[HTTPField.Name("x-localrouter-attempts")!] = String(attempts)
+        headers[.localRouterProvider] = provider
+        headers[.localRouterModel] = model
+        headers[.localRouterAttempts] = String(attempts)
         return headers
     }
 
