@@ -15,7 +15,7 @@ import Testing
     private let noon = Date(timeIntervalSince1970: 1_773_489_600)
 
     @Test func reservesUntilTheBudgetThenRejects() throws {
-        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: Self.calendar("UTC"))
+        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: .fixed(Self.calendar("UTC")))
         guard case .reserved(let first) = ledger.reserve(0.6, now: noon) else {
             Issue.record("first reservation rejected")
             return
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func settlingTwiceChargesOnce() throws {
-        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: Self.calendar("UTC"))
+        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: .fixed(Self.calendar("UTC")))
         guard case .reserved(let reservation) = ledger.reserve(0.5, now: noon) else {
             Issue.record("rejected")
             return
@@ -54,7 +54,7 @@ import Testing
     @Test func newDayStartsFreshInTheInjectedTimeZone() {
         // 2026-03-14 23:30 in Los Angeles is 2026-03-15 06:30 UTC.
         let calendar = Self.calendar("America/Los_Angeles")
-        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: calendar)
+        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: .fixed(calendar))
         let lateEvening = Date(timeIntervalSince1970: 1_773_556_200)
         ledger.record(spend: 1.0, at: lateEvening)
         if case .reserved = ledger.reserve(0.1, now: lateEvening) { Issue.record("spent budget reserved again") }
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func monthlyPeriods() {
-        var ledger = BudgetLedger(budget: 10, period: .month, calendar: Self.calendar("UTC"))
+        var ledger = BudgetLedger(budget: 10, period: .month, calendar: .fixed(Self.calendar("UTC")))
         #expect(ledger.periodStart(containing: noon) == Date(timeIntervalSince1970: 1_772_323_200))  // 2026-03-01
         #expect(ledger.nextPeriodStart(after: noon) == Date(timeIntervalSince1970: 1_775_001_600))  // 2026-04-01
         ledger.record(spend: 10, at: noon)
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func concurrentReservationsNeverOverspend() async {
-        let ledger = LimiterSharedLedger(BudgetLedger(budget: 5.0, period: .day, calendar: Self.calendar("UTC")))
+        let ledger = LimiterSharedLedger(BudgetLedger(budget: 5.0, period: .day, calendar: .fixed(Self.calendar("UTC"))))
         let now = noon
         let spends = await withTaskGroup(of: Double.self) { group in
             for request in 0..<200 {
@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func interleavedReservationsCountAgainstEachOther() {
-        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: Self.calendar("UTC"))
+        var ledger = BudgetLedger(budget: 1.0, period: .day, calendar: .fixed(Self.calendar("UTC")))
         var held: [BudgetReservation] = []
         for _ in 0..<20 {
             if case .reserved(let reservation) = ledger.reserve(0.3, now: noon) { held.append(reservation) }

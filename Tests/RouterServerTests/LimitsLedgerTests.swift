@@ -29,7 +29,7 @@ struct LimitsLedgerTests {
         try text.write(toFile: directory + "/spend.jsonl", atomically: false, encoding: .utf8)
 
         let enforcer = try LimitsEnforcer.persistent(
-            stateDirectory: directory, logger: Logger(label: "test"), calendar: Self.utc, date: { now })
+            stateDirectory: directory, logger: Logger(label: "test"), calendar: .fixed(Self.utc), date: { now })
         #expect(enforcer.spent(keyName: "a", period: .day) == 0.75)
         #expect(enforcer.spent(keyName: "a", period: .month) == 0.75)
         #expect(enforcer.spent(keyName: "b", period: .month) == 0)
@@ -50,7 +50,7 @@ struct LimitsLedgerTests {
         enforcer.settle(admission, actualTokens: 2, cost: 0.125)
         enforcer.close()
         let reopened = try LimitsEnforcer.persistent(
-            stateDirectory: directory, logger: Logger(label: "test"), calendar: Self.utc, date: { now })
+            stateDirectory: directory, logger: Logger(label: "test"), calendar: .fixed(Self.utc), date: { now })
         #expect(reopened.spent(keyName: "a", period: .day) == 0.875)
         reopened.close()
     }
@@ -60,7 +60,7 @@ struct LimitsLedgerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let now = Date(timeIntervalSince1970: 1_790_000_000)
         let enforcer = try LimitsEnforcer.persistent(
-            stateDirectory: directory, logger: Logger(label: "test"), calendar: Self.utc, date: { now })
+            stateDirectory: directory, logger: Logger(label: "test"), calendar: .fixed(Self.utc), date: { now })
         let limits = KeyLimits(keyName: "busy", requestsPerMinute: 0, tokensPerMinute: 0, budget: .init(usd: 1000, period: .month))
         for _ in 0...LimitsEnforcer.compactionThreshold {
             let admission = try enforcer.admit(limits, estimate: TokenEstimate(promptTokens: 1, maxOutputTokens: 1), worstCaseCost: 0.01).get()
@@ -70,7 +70,7 @@ struct LimitsLedgerTests {
         let lines = try String(contentsOfFile: directory + "/spend.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count < 100)
         let reopened = try LimitsEnforcer.persistent(
-            stateDirectory: directory, logger: Logger(label: "test"), calendar: Self.utc, date: { now })
+            stateDirectory: directory, logger: Logger(label: "test"), calendar: .fixed(Self.utc), date: { now })
         #expect(abs(reopened.spent(keyName: "busy", period: .month) - Double(LimitsEnforcer.compactionThreshold + 1) * 0.001) < 1e-6)
         reopened.close()
     }

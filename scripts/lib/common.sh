@@ -2,7 +2,9 @@
 # Re-runnable: it installs only what is missing, and repairs a half-finished apt run.
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BUILD_PACKAGES=(libsodium-dev libcrypt-dev libcurl4-openssl-dev pkg-config)
+# tzdata: the daemon takes local days (budgets, log file names) from the C library, which reads
+# /usr/share/zoneinfo (without it every zone is UTC); LocalCalendarTests compare zones with ICU's.
+BUILD_PACKAGES=(libsodium-dev libcrypt-dev libcurl4-openssl-dev pkg-config tzdata)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -29,7 +29,7 @@ package struct BudgetLedger: Sendable, Equatable {
     /// USD per period.
     package let budget: Double
     package let period: Period
-    package let calendar: Calendar
+    package let calendar: LocalCalendar
 
     /// Spent USD keyed by period start; only the current period is kept once time moves on.
     package private(set) var spentByPeriod: [Date: Double] = [:]
@@ -42,7 +42,7 @@ package struct BudgetLedger: Sendable, Equatable {
     /// exactly-full budget from rejecting its last request.
     private static let tolerance = 1e-9
 
-    package init(budget: Double, period: Period, calendar: Calendar) {
+    package init(budget: Double, period: Period, calendar: LocalCalendar) {
         self.budget = budget
         self.period = period
         self.calendar = calendar
@@ -62,12 +62,12 @@ package struct BudgetLedger: Sendable, Equatable {
 
     /// The start of the day or month containing `date`, in the injected calendar's time zone.
     package func periodStart(containing date: Date) -> Date {
-        calendar.dateInterval(of: component, for: date)?.start ?? date
+        calendar.interval(of: unit, containing: date).start
     }
 
     /// The start of the period after the one containing `date`.
     package func nextPeriodStart(after date: Date) -> Date {
-        calendar.dateInterval(of: component, for: date)?.end ?? date
+        calendar.interval(of: unit, containing: date).end
     }
 
     /// Sets aside `amount` (the worst case: prompt plus `max_tokens` at the target's price).
@@ -103,7 +103,7 @@ package struct BudgetLedger: Sendable, Equatable {
         spentByPeriod[periodStart(containing: date), default: 0] += spend
     }
 
-    private var component: Calendar.Component {
+    private var unit: LocalCalendar.Unit {
         switch period {
         case .day: .day
         case .month: .month

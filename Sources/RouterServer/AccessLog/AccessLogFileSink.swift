@@ -18,7 +18,7 @@ final class AccessLogFileSink: @unchecked Sendable {
     private var failures = 0
     private var failureDescription: String?
 
-    init(directory: String, retentionDays: Int, timeZone: TimeZone) throws {
+    init(directory: String, retentionDays: Int, timeZone: TimeZone?) throws {
         self.directory = directory
         self.retentionDays = max(0, retentionDays)
         self.offsetCache = AccessLogUTCOffsetCache(timeZone: timeZone)

@@ -17,11 +17,12 @@ package final class AccessLogWriter: Sendable {
     private let queue: AccessLogQueue
 
     /// Creates the directory (mode 0700) if needed, deletes expired files, and starts the writer thread.
+    /// `timeZone` nil: the system's local time from the C library (no ICU in the daemon).
     package init(
         directory: URL,
         retentionDays: Int,
         clock: @escaping @Sendable () -> Date = { Date() },
-        timeZone: TimeZone = .current,
+        timeZone: TimeZone? = nil,
         capacity: Int = AccessLogWriter.defaultCapacity
     ) throws {
         self.directory = directory
@@ -41,7 +42,7 @@ package final class AccessLogWriter: Sendable {
         directory: String,
         retentionDays: Int,
         clock: @escaping @Sendable () -> Date = { Date() },
-        timeZone: TimeZone = .current,
+        timeZone: TimeZone? = nil,
         capacity: Int = AccessLogWriter.defaultCapacity
     ) throws {
         try self.init(

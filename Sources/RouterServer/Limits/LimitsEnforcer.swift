@@ -16,7 +16,7 @@ package final class LimitsEnforcer: Sendable {
 
     private let now: @Sendable () -> Instant
     private let date: @Sendable () -> Date
-    private let calendar: Calendar
+    private let calendar: LocalCalendar
     private let journal: SpendJournal?
     private let state: Mutex<State>
 
@@ -43,7 +43,7 @@ package final class LimitsEnforcer: Sendable {
     package init(
         journal: SpendJournal? = nil,
         replaying spends: [SpendHistory.Entry] = [],
-        calendar: Calendar = .current,
+        calendar: LocalCalendar = .system,
         now: @escaping @Sendable () -> Instant = { ContinuousClock.now },
         date: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -62,7 +62,7 @@ package final class LimitsEnforcer: Sendable {
     package static func persistent(
         stateDirectory: String,
         logger: Logger,
-        calendar: Calendar = .current,
+        calendar: LocalCalendar = .system,
         now: @escaping @Sendable () -> Instant = { ContinuousClock.now },
         date: @escaping @Sendable () -> Date = { Date() }
     ) throws -> LimitsEnforcer {

@@ -1,4 +1,5 @@
 import Foundation
+import RouterCore
 
 /// Money spent per key per local day: what the ledger file replays into, and what a compacted
 /// ledger file holds. Days are kept long enough for any month budget.
@@ -19,11 +20,11 @@ package struct SpendHistory: Sendable, Equatable {
     /// Long enough that the current month is always whole.
     package static let keptDays = 62
 
-    package let calendar: Calendar
+    package let calendar: LocalCalendar
     /// Key name -> local day start -> (total, last spend time).
     private var days: [String: [Date: (usd: Double, last: Date)]] = [:]
 
-    package init(calendar: Calendar) {
+    package init(calendar: LocalCalendar) {
         self.calendar = calendar
     }
 
@@ -42,7 +43,7 @@ package struct SpendHistory: Sendable, Equatable {
 
     /// Drops days too old to count towards any budget.
     package mutating func prune(now: Date) {
-        guard let cutoff = calendar.date(byAdding: .day, value: -Self.keptDays, to: calendar.startOfDay(for: now)) else { return }
+        let cutoff = calendar.date(addingDays: -Self.keptDays, to: calendar.startOfDay(for: now))
         for key in days.keys {
             days[key] = days[key]?.filter { $0.key >= cutoff }
             if days[key]?.isEmpty == true { days[key] = nil }
