@@ -96,3 +96,23 @@ import Testing
         }
     }
 }
+
+extension ConnectionHandlingTests {
+    @Test func expectContinueGetsAnInterimAnswerBeforeTheBodyIsSent() async throws {
+        try await RouterHarness.run { router in
+            let request = Self.chat("expected", closing: true)
+            let split = request.range(of: "\r\n\r\n")!.lowerBound
+            let head = String(request[..<split]) + "\r\nexpect: 100-continue\r\n\r\n"
+            let body = String(request[request.range(of: "\r\n\r\n")!.upperBound...])
+            let (interim, raw) = try await RawClient.run(port: router.routerPort) { client -> (String, String) in
+                client.send(head)
+                let interim = client.read(upTo: 64)
+                client.send(body)
+                return (interim, client.readUntilClosed())
+            }
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(interim)")
+            #expect(Self.statuses(interim + raw) == [100, 200])
+            #expect(raw.contains("Mock reply: expected"))
+        }
+    }
+}

@@ -115,6 +115,10 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private func dispatchIfBodyStillArriving(_ context: ChannelHandlerContext) {
         guard case .collecting(let head, let body) = request else { return }
+        // curl sends `Expect: 100-continue` before a body over 1 MB and waits a second for it.
+        if body == nil, let expect = head.headerFields[.expect], Self.says(expect, "100-continue") {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+        }
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         if let body { continuation.yield(body) }
         request = .streaming(continuation, bytes: body?.readableBytes ?? 0)

@@ -72,6 +72,13 @@ final class RawClient {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// What one read returns (at most `count` bytes; waits for the first, up to the 5 s limit).
+    func read(upTo count: Int) -> String {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let received = recv(descriptor, &buffer, count, 0)
+        return String(decoding: buffer[0..<max(0, received)], as: UTF8.self)
+    }
+
     /// Whether the peer has closed the connection: a read sees EOF or a reset without waiting.
     var peerClosed: Bool { isPeerClosed(descriptor) }
 
