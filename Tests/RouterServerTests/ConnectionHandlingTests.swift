@@ -116,3 +116,21 @@ extension ConnectionHandlingTests {
         }
     }
 }
+
+extension ConnectionHandlingTests {
+    @Test func headIsAnsweredLikeGetWithoutTheBody() async throws {
+        try await RouterHarness.run { router in
+            let raw = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send("HEAD /health HTTP/1.1\r\nhost: x\r\n\r\nGET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                return client.readUntilClosed()
+            }
+            // The HEAD answer's headers, then straight away the GET's status line and body.
+            #expect(Self.statuses(raw) == [200, 200], "\(raw)")
+            let responses: [String] = Array(raw.components(separatedBy: "HTTP/1.1 ").dropFirst())
+            let headAnswer = try #require(responses.first)
+            #expect(headAnswer.lowercased().contains("content-length: "))
+            #expect(headAnswer.hasSuffix("\r\n\r\n"), "a body followed the HEAD answer: \(headAnswer)")
+            #expect(responses.last?.contains("{") == true)
+        }
+    }
+}

@@ -47,6 +47,8 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// its body could not be read, or the server is shutting down.
     private var closeAfterResponse = false
     private var inputClosed = false
+    /// The request in progress is a HEAD: its response goes out without the body.
+    private var headOnly = false
     /// Requests a client sent before the response to its previous one: answered in order.
     private var pipelined = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1)
     private var readsHeld = false
@@ -89,7 +91,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         case (.head(let head), _):
             closeAfterResponse = !head.isKeepAlive
             do {
-                request = .collecting(try HTTPRequest(head, secure: false, splitCookie: false), nil)
+                var converted = try HTTPRequest(head, secure: false, splitCookie: false)
+                // HEAD is answered as GET without the body (`curl -I …/health`).
+                if converted.method == .head { converted.method = .get }
+                headOnly = head.method == .HEAD
+                request = .collecting(converted, nil)
             } catch {
                 badRequest(context)  // a method or path HTTP types cannot hold
             }
@@ -143,12 +149,13 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         let request = Request(head: head, body: body)
         let responder = self.responder
         let logger = self.logger
-        Task { await respondInTask(to: request, responder: responder, channel: channel, handler: handler, logger: logger) }
+        let headOnly = self.headOnly
+        Task { await respondInTask(to: request, responder: responder, channel: channel, handler: handler, logger: logger, headOnly: headOnly) }
     }
 
     fileprivate static func respond(
         to request: Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
-        handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger
+        handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
     ) async {
         var response: Response
         do {
@@ -169,7 +176,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         channel.write(HTTPServerResponsePart.head(HTTPResponseHead(response.head)), promise: nil)
         do {
-            try await response.body.write(writer)
+            if headOnly {
+                try await writer.finish(nil)
+            } else {
+                try await response.body.write(writer)
+            }
         } catch {
             // The client went away mid-body (or the body failed): nothing more can be said on
             // this connection.
@@ -303,9 +314,9 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
 private func respondInTask(
     to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
-    handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger
+    handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
 ) async {
-    await RequestDispatchHandler.respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger)
+    await RequestDispatchHandler.respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger, headOnly: headOnly)
 }
 
 /// Writes a response body to the client channel: a body of known length goes out with the head in
