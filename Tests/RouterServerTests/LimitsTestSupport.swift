@@ -61,9 +61,9 @@ struct LimitsHarness: Sendable {
                 router.middlewares.add(TestIdentityMiddleware(identities: byName))
                 SystemController(runtime: runtime).register(on: router)
                 ProxyController(runtime: runtime).register(on: router)
-                return Application(
-                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                    onServerRunning: { await onListening($0.localAddress?.port ?? 0) }, logger: logger)
+                return RouterDaemon.server(
+                    for: router, listen: .init(host: "127.0.0.1", port: 0), idleTimeout: .seconds(60),
+                    maxBodyBytes: { runtime.snapshot.configuration.server.maxBody }, logger: logger, onListening: onListening)
             }]) { routerPorts in
                 try await body(LimitsHarness(base: "http://127.0.0.1:\(routerPorts[0])", runtime: runtime, log: log))
             }

@@ -36,20 +36,30 @@ package struct RouterDaemon: Sendable {
         let listener = BoundListener(listen)
         SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout).register(on: router)
-        let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
         let runtime = self.runtime
-        let connections = RouterHTTPChannel(
-            responder: router.buildResponder(), idleTimeout: connectionIdleTimeout,
-            maxBodyBytes: { runtime.snapshot.configuration.server.maxBody })
+        return Self.server(
+            for: router, listen: listen, idleTimeout: connectionIdleTimeout,
+            maxBodyBytes: { runtime.snapshot.configuration.server.maxBody }, logger: runtime.logger
+        ) { port in
+            listener.bound(port: port)
+            await onListening(port)
+        }
+    }
+
+    /// The daemon's HTTP server for `router` on `listen`: what `makeApplication` serves, and what
+    /// tests with middleware of their own serve through.
+    package static func server(
+        for router: Router<RouterRequestContext>, listen: ListenAddress, idleTimeout: Duration,
+        maxBodyBytes: @escaping @Sendable () -> Int, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) -> any Service {
+        let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
+        let connections = RouterHTTPChannel(responder: router.buildResponder(), idleTimeout: idleTimeout, maxBodyBytes: maxBodyBytes)
         return connections.server(
             configuration: .init(address: .hostname(host, port: listen.port), serverName: nil),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? listen.port
-                listener.bound(port: port)
-                await onListening(port)
-            },
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? listen.port) },
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: runtime.logger
+            logger: logger
         )
     }
 
