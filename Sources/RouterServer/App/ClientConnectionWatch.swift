@@ -6,7 +6,7 @@ import Synchronization
 /// their editor stops paying for its generation. (A stream already notices at its next write.)
 ///
 /// One per client connection, in the pipeline after HTTP decoding; found by the request through a
-/// registry keyed by its channel, since Hummingbird hands requests no handler of ours.
+/// registry keyed by its channel (the request's code sees the channel, not the pipeline).
 final class ClientConnectionWatch: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
 

@@ -312,6 +312,9 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 }
 
+/// The task's body, outside the handler's class: written inline in `Task { }` there, Swift 6.3's
+/// region-based isolation checker stops with "pattern that the region-based isolation checker
+/// does not understand".
 private func respondInTask(
     to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
     handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
