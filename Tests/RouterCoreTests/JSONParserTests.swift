@@ -55,6 +55,10 @@ import Testing
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.validate(Array(deep.utf8)) }
     }
 
+    @Test func aRepeatedKeyKeepsItsLastValue() throws {
+        #expect(try JSONValue.parse(Array(#"{"a":1,"b":2,"a":3}"#.utf8)) == ["a": 3, "b": 2])
+    }
+
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
     }

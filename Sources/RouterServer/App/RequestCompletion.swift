@@ -14,9 +14,8 @@ package struct RequestCompletion: Sendable {
     package func complete(_ runtime: RouterRuntime) {
         let latency = ContinuousClock.now - trace.start
         runtime.countRequest()
-        runtime.accounting.requestFinished(requestID: requestID, trace: trace, latency: latency, snapshot: runtime.snapshot)
+        let fields = runtime.accounting.requestFinished(requestID: requestID, trace: trace, latency: latency, snapshot: runtime.snapshot)
         guard let sink = runtime.accessLog else { return }
-        let fields = trace.snapshot
         sink.record(
             FinishedRequest(
                 timestamp: Date(), requestID: requestID, keyName: fields.keyName,

@@ -9,7 +9,16 @@ package enum RequestIdentifier {
     package static func next() -> String {
         let sequence = counter.add(1, ordering: .relaxed).newValue
         let value = base &+ sequence &* 0x9E37_79B9_7F4A_7C15
-        let hex = String(value, radix: 16)
-        return "req_" + String(repeating: "0", count: 16 - hex.count) + hex
+        // Written in place: 20 bytes, one allocation (the radix conversion, padding and
+        // concatenation were four).
+        return String(unsafeUninitializedCapacity: 20) { bytes in
+            for (offset, byte) in "req_".utf8.enumerated() { bytes[offset] = byte }
+            for digit in 0..<16 {
+                bytes[4 + digit] = hexDigits[Int((value >> (60 - 4 * UInt64(digit))) & 0xF)]
+            }
+            return 20
+        }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

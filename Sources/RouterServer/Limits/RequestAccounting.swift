@@ -71,7 +71,9 @@ package final class RequestAccounting: Sendable {
 
     /// The request is over: fills `cost_usd` when nothing else did, settles its limits with the
     /// real usage and cost, and records its metrics.
-    package func requestFinished(requestID: String, trace: RequestTrace, latency: Duration, snapshot: RouterRuntime.Snapshot) {
+    /// Returns the trace's fields as settled (with `cost_usd` filled in), for the access log.
+    @discardableResult
+    package func requestFinished(requestID: String, trace: RequestTrace, latency: Duration, snapshot: RouterRuntime.Snapshot) -> RequestTrace.Fields {
         var fields = trace.snapshot
         let hasUsage = fields.inputTokens != nil || fields.outputTokens != nil
         if fields.costUSD == nil, hasUsage, let provider = fields.provider, let model = fields.upstreamModel {
@@ -95,6 +97,7 @@ package final class RequestAccounting: Sendable {
                 labels: Self.labels(fields, catalog: snapshot.catalog, configuration: snapshot.configuration),
                 status: fields.status, errorClass: fields.errorClass, inputTokens: fields.inputTokens,
                 outputTokens: fields.outputTokens, costUSD: fields.costUSD, latency: latency, timeToFirstByte: fields.ttfb))
+        return fields
     }
 
     /// Writes pending ledger lines (graceful shutdown).
