@@ -114,6 +114,16 @@ def run_wrk(url: str, body: str, key: str | None, connections: int, duration: in
     }
 
 
+def median_of(results: list[dict]) -> dict:
+    """Each figure's median over several runs of the same measurement; errors summed."""
+    merged = {name: statistics.median(result[name] for result in results)
+              for name in ("p50", "p99", "rps", "cpu_us") if name in results[0]}
+    merged["requests"] = sum(result["requests"] for result in results)
+    merged["errors"] = sum(result["errors"] for result in results)
+    merged["socket_errors"] = "; ".join(result["socket_errors"] for result in results if result["socket_errors"])
+    return merged
+
+
 def first_byte_ms(port: int, body: str, key: str | None, path: str, samples: int = 50) -> float:
     times = []
     connection = http.client.HTTPConnection("127.0.0.1", port)
@@ -137,6 +147,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of direct, nginx and router, interleaved, per row; each figure is their median")
     parser.add_argument("--paced", default="16:1000", help="CONNECTIONS:REQUESTS_PER_SECOND for the paced run ('' to skip)")
     args = parser.parse_args()
     bins = Path(args.bin_dir)
@@ -182,22 +194,34 @@ def main() -> None:
 
         rows = []
         peak_rss = idle_rss
-        for connections in [int(c) for c in args.connections.split(",")]:
-            direct = run_wrk(direct_url, direct_body, None, connections, args.duration, tmp)
-            proxied = measured(nginx_url, direct_body, None, connections, nginx.pid)
-            sampling = True
-            peak = [0]
+        peak = [0]
+
+        def sample_peak_rss(run):
+            """`run()`, sampling the router's RSS meanwhile into `peak`."""
+            sampling = [True]
 
             def sample() -> None:
-                while sampling:
+                while sampling[0]:
                     peak[0] = max(peak[0], rss_kib(router.pid))
                     time.sleep(0.1)
 
             sampler = threading.Thread(target=sample)
             sampler.start()
-            routed = measured(router_url, routed_body, key, connections, router.pid)
-            sampling = False
-            sampler.join()
+            try:
+                return run()
+            finally:
+                sampling[0] = False
+                sampler.join()
+
+        for connections in [int(c) for c in args.connections.split(",")]:
+            # Interleaved rounds: a VM whose speed drifts moves all three alike.
+            directs, proxieds, routeds = [], [], []
+            peak[0] = 0
+            for _ in range(args.rounds):
+                directs.append(run_wrk(direct_url, direct_body, None, connections, args.duration, tmp))
+                proxieds.append(measured(nginx_url, direct_body, None, connections, nginx.pid))
+                routeds.append(sample_peak_rss(lambda: measured(router_url, routed_body, key, connections, router.pid)))
+            direct, proxied, routed = median_of(directs), median_of(proxieds), median_of(routeds)
             peak_rss = max(peak_rss, peak[0])
             rows.append((connections, direct, proxied, routed, peak[0]))
 
@@ -208,10 +232,12 @@ def main() -> None:
         if args.paced:
             paced_connections, paced_rate = (int(part) for part in args.paced.split(":"))
             pause = max(1, round(paced_connections * 1000 / paced_rate))
-            paced = (paced_connections, paced_rate,
-                     run_wrk(direct_url, direct_body, None, paced_connections, args.duration, tmp, pause),
-                     run_wrk(nginx_url, direct_body, None, paced_connections, args.duration, tmp, pause),
-                     run_wrk(router_url, routed_body, key, paced_connections, args.duration, tmp, pause))
+            runs = [[], [], []]
+            for _ in range(args.rounds):
+                runs[0].append(run_wrk(direct_url, direct_body, None, paced_connections, args.duration, tmp, pause))
+                runs[1].append(run_wrk(nginx_url, direct_body, None, paced_connections, args.duration, tmp, pause))
+                runs[2].append(run_wrk(router_url, routed_body, key, paced_connections, args.duration, tmp, pause))
+            paced = (paced_connections, paced_rate, *(median_of(results) for results in runs))
 
         # The router's own cost: the same request answered by the in-process mock provider.
         mock_body = json.dumps({"model": "mock/echo", "messages": [{"role": "user", "content": "hi"}]})
@@ -221,7 +247,8 @@ def main() -> None:
         ttfb_nginx = first_byte_ms(nginx_port, stream_direct, None, "/v1/chat/completions")
         ttfb_routed = first_byte_ms(router_port, stream_routed, key, "/v1/chat/completions")
 
-        print(f"\nLocalRouter benchmark ({'debug' if args.debug else 'release'} build), {args.duration}s per run, loopback, "
+        rounds = f", median of {args.rounds} interleaved rounds" if args.rounds > 1 else ""
+        print(f"\nLocalRouter benchmark ({'debug' if args.debug else 'release'} build), {args.duration}s per run{rounds}, loopback, "
               f"fake upstream = lr-fake-upstream, nginx = plain reverse proxy with keep-alive, "
               f"router auth: {'lr- key' if key else 'none'}; added = over direct; CPU = proxy's utime+stime per request")
         print(f"{'conns':>5} | {'direct p50':>10} {'p99':>8} {'req/s':>7} | {'nginx p50':>9} {'p99':>8} {'req/s':>7} {'CPU':>6} | "
