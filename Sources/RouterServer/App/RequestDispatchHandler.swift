@@ -150,47 +150,12 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         let responder = self.responder
         let logger = self.logger
         let headOnly = self.headOnly
-        Task { await respondInTask(to: request, responder: responder, channel: channel, handler: handler, logger: logger, headOnly: headOnly) }
-    }
-
-    fileprivate static func respond(
-        to request: Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
-        handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
-    ) async {
-        var response: Response
-        do {
-            response = try await responder.respond(to: request, context: RouterRequestContext(source: .init(channel: channel, logger: logger)))
-        } catch {
-            // RequestMiddleware renders every error; this is the net under it.
-            logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
-            response = Response(status: .internalServerError)
-        }
-        response.headers[.date] = HTTPDate.now()
-        let closing = response.headers[.connection].map { says($0, "close") } ?? false
-        let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil) { trailers in
-            if channel.eventLoop.inEventLoop {
-                handler.value.responseEnded(channel, trailers: trailers, closing: closing)
-            } else {
-                channel.eventLoop.execute { handler.value.responseEnded(channel, trailers: trailers, closing: closing) }
-            }
-        }
-        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(response.head)), promise: nil)
-        do {
-            if headOnly {
-                try await writer.finish(nil)
-            } else {
-                try await response.body.write(writer)
-            }
-        } catch {
-            // The client went away mid-body (or the body failed): nothing more can be said on
-            // this connection.
-            channel.close(promise: nil)
-        }
+        Task { await respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger, headOnly: headOnly) }
     }
 
     /// On the loop, after the last body part: ends the response, then closes or goes on with the
     /// next pipelined request.
-    private func responseEnded(_ channel: any Channel, trailers: HTTPFields?, closing: Bool) {
+    fileprivate func responseEnded(_ channel: any Channel, trailers: HTTPFields?, closing: Bool) {
         responding = false
         if case .streaming(let continuation, _) = request {
             // The handler answered without reading all of the body; nobody will now.
@@ -238,6 +203,10 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        cancelIdleCheck()
+    }
+
+    private func cancelIdleCheck() {
         idleCheck?.cancel()
         idleCheck = nil
     }
@@ -280,8 +249,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         endBodyStream(throwing: ChannelError.ioOnClosedChannel)
-        idleCheck?.cancel()
-        idleCheck = nil
+        cancelIdleCheck()
         context.fireChannelInactive()
     }
 
@@ -312,14 +280,42 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 }
 
-/// The task's body, outside the handler's class: written inline in `Task { }` there, Swift 6.3's
-/// region-based isolation checker stops with "pattern that the region-based isolation checker
-/// does not understand".
-private func respondInTask(
+/// The request's task: the router's answer, written to the channel. A free function: as the
+/// handler's own method, called from `Task { }` there, Swift 6.3's region-based isolation checker
+/// stops with "pattern that the region-based isolation checker does not understand".
+private func respond(
     to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
     handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
 ) async {
-    await RequestDispatchHandler.respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger, headOnly: headOnly)
+    var response: Response
+    do {
+        response = try await responder.respond(to: request, context: RouterRequestContext(source: .init(channel: channel, logger: logger)))
+    } catch {
+        // RequestMiddleware renders every error; this is the net under it.
+        logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
+        response = Response(status: .internalServerError)
+    }
+    response.headers[.date] = HTTPDate.now()
+    let closing = response.headers[.connection].map { RequestDispatchHandler.says($0, "close") } ?? false
+    let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil) { trailers in
+        if channel.eventLoop.inEventLoop {
+            handler.value.responseEnded(channel, trailers: trailers, closing: closing)
+        } else {
+            channel.eventLoop.execute { handler.value.responseEnded(channel, trailers: trailers, closing: closing) }
+        }
+    }
+    channel.write(HTTPServerResponsePart.head(HTTPResponseHead(response.head)), promise: nil)
+    do {
+        if headOnly {
+            try await writer.finish(nil)
+        } else {
+            try await response.body.write(writer)
+        }
+    } catch {
+        // The client went away mid-body (or the body failed): nothing more can be said on
+        // this connection.
+        channel.close(promise: nil)
+    }
 }
 
 /// Writes a response body to the client channel: a body of known length goes out with the head in
