@@ -29,11 +29,13 @@ package enum APIKey {
     /// True for exactly `lr-` + 43 canonical base64url characters (the last one carries
     /// 4 data bits, so its two low bits must be zero).
     package static func isWellFormed(_ key: String) -> Bool {
-        let scalars = Array(key.unicodeScalars)
-        guard scalars.count == length, key.hasPrefix(scheme) else { return false }
+        // Over UTF-8 bytes: every valid character is ASCII, so a multi-byte one fails the check
+        // (and the key is checked on every request).
+        let bytes = key.utf8
+        guard bytes.count == length, key.hasPrefix(scheme) else { return false }
         var lastValue: UInt8 = 0
-        for scalar in scalars[scheme.count...] {
-            guard let value = base64URLValue(scalar) else { return false }
+        for byte in bytes.dropFirst(scheme.utf8.count) {
+            guard let value = base64URLValue(byte) else { return false }
             lastValue = value
         }
         return lastValue & 0b11 == 0
@@ -45,11 +47,11 @@ package enum APIKey {
         String(key.prefix(scheme.count + prefixBodyLength))
     }
 
-    private static func base64URLValue(_ scalar: Unicode.Scalar) -> UInt8? {
-        switch scalar.value {
-        case 0x41...0x5A: UInt8(scalar.value - 0x41)  // A-Z
-        case 0x61...0x7A: UInt8(scalar.value - 0x61 + 26)  // a-z
-        case 0x30...0x39: UInt8(scalar.value - 0x30 + 52)  // 0-9
+    private static func base64URLValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x41...0x5A: byte - 0x41  // A-Z
+        case 0x61...0x7A: byte - 0x61 + 26  // a-z
+        case 0x30...0x39: byte - 0x30 + 52  // 0-9
         case 0x2D: 62  // -
         case 0x5F: 63  // _
         default: nil

@@ -35,6 +35,9 @@ import Testing
         // 43 characters carry 258 bits: the last one must leave the two spare bits zero.
         #expect(APIKey.isWellFormed("lr-" + String(repeating: "A", count: 42) + "E"))
         #expect(!APIKey.isWellFormed("lr-" + String(repeating: "A", count: 42) + "B"))
+        // Checked byte by byte: a character outside ASCII fails whether counted in bytes or characters.
+        #expect(!APIKey.isWellFormed("lr-" + String(repeating: "A", count: 40) + "é" + "E"))
+        #expect(!APIKey.isWellFormed("lr-" + String(repeating: "A", count: 42) + "é"))
     }
 
     @Test func prefixIsSchemePlusEightCharacters() {

@@ -95,6 +95,9 @@ struct AuthKeyRingTests {
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Basic abc", AuthMiddleware.apiKeyField: "lr-b"]) == "lr-b")
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a", AuthMiddleware.apiKeyField: "lr-b"]) == "lr-a")
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer"]) == nil)
+        // Unicode space separators count as whitespace too (no ASCII shortcut for them).
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a\u{00A0}"]) == "lr-a")
+        #expect(AuthMiddleware.presentedKey(in: [AuthMiddleware.apiKeyField: "\u{2003}lr-b\t"]) == "lr-b")
         #expect(AuthMiddleware.presentedKey(in: [:]) == nil)
     }
 }

@@ -113,6 +113,37 @@ struct MetricsTests {
         #expect(abs((latency.value([:], suffix: "_sum") ?? 0) - 0.007) < 1e-9)
     }
 
+    @Test func histogramsMergeKeysWhileCountersKeepThem() throws {
+        let metrics = RouterMetrics()
+        func finish(key: String, status: Int, errorClass: String?, latency: Duration, ttfb: Duration?) {
+            metrics.requestStarted()
+            metrics.requestFinished(
+                .init(
+                    labels: .init(key: key, route: "r", provider: "p", model: "m"), status: status, errorClass: errorClass,
+                    inputTokens: 3, outputTokens: nil, costUSD: nil, latency: latency, timeToFirstByte: ttfb))
+        }
+        finish(key: "a", status: 200, errorClass: nil, latency: .milliseconds(3), ttfb: .milliseconds(1))
+        finish(key: "b", status: 200, errorClass: nil, latency: .milliseconds(40), ttfb: nil)
+        finish(key: "b", status: 502, errorClass: "upstream_error", latency: .milliseconds(200), ttfb: .milliseconds(150))
+        let families = try MetricsTextParser.parse(
+            MetricsExposition.render(metrics: metrics, budgets: [], circuits: [], startTime: Date()))
+        let requests = try #require(families["localrouter_requests_total"])
+        #expect(requests.value(["key": "a", "code": "200"]) == 1)
+        #expect(requests.value(["key": "b", "code": "200"]) == 1)
+        #expect(requests.value(["key": "b", "code": "502"]) == 1)
+        #expect(families["localrouter_request_errors_total"]?.value(["key": "b", "error": "upstream_error"]) == 1)
+        #expect(families["localrouter_input_tokens_total"]?.value(["key": "b"]) == 6)
+        // One series per route/provider/model, whatever the key.
+        let latency = try #require(families["localrouter_request_duration_seconds"])
+        #expect(latency.value(["route": "r", "le": "0.005"], suffix: "_bucket") == 1)
+        #expect(latency.value(["route": "r", "le": "0.05"], suffix: "_bucket") == 2)
+        #expect(latency.value(["route": "r", "le": "+Inf"], suffix: "_bucket") == 3)
+        #expect(latency.value(["route": "r"], suffix: "_count") == 3)
+        #expect(abs((latency.value(["route": "r"], suffix: "_sum") ?? 0) - 0.243) < 1e-9)
+        let ttfb = try #require(families["localrouter_time_to_first_byte_seconds"])
+        #expect(ttfb.value(["route": "r"], suffix: "_count") == 2)
+    }
+
     @Test func grafanaDashboardReadsOnlyExposedMetrics() throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let data = try Data(contentsOf: repository.appendingPathComponent("docs/grafana/localrouter.json"))

@@ -109,18 +109,23 @@ package enum RouteStrategy: String, Sendable, Equatable, CaseIterable {
 
 package struct RouteTarget: Sendable, Equatable {
     /// `provider/model`; the provider part names an entry of `providers`.
-    package var target: String
+    package var target: String {
+        didSet { (providerName, model) = Self.split(target) }
+    }
     package var weight: Double = 1
+    /// The parts of `target`, split once (they are read several times per request).
+    package private(set) var providerName: String
+    package private(set) var model: String
 
     package init(target: String, weight: Double = 1) {
         self.target = target
         self.weight = weight
+        (providerName, model) = Self.split(target)
     }
 
-    package var providerName: String { String(target.prefix { $0 != "/" }) }
-    package var model: String {
-        guard let slash = target.firstIndex(of: "/") else { return "" }
-        return String(target[target.index(after: slash)...])
+    private static func split(_ target: String) -> (provider: String, model: String) {
+        guard let slash = target.firstIndex(of: "/") else { return (target, "") }
+        return (String(target[..<slash]), String(target[target.index(after: slash)...]))
     }
 }
 

@@ -296,7 +296,7 @@ private func respond(
         response = Response(status: .internalServerError)
     }
     response.headers[.date] = HTTPDate.now()
-    let closing = response.headers[.connection].map { RequestDispatchHandler.says($0, "close") } ?? false
+    let closing = response.headers.anyValue(.connection, says: "close")
     let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil) { trailers in
         if channel.eventLoop.inEventLoop {
             handler.value.responseEnded(channel, trailers: trailers, closing: closing)

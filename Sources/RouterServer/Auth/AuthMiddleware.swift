@@ -47,6 +47,10 @@ package struct AuthMiddleware: RouterMiddleware {
     /// `trimmingCharacters(in: .whitespaces)` (Zs and tab) without Foundation's bridging, which
     /// showed up in the per-request profile.
     static func trimmingWhitespace(_ text: Substring) -> String {
+        // Keys are ASCII: with no space or tab at either end (the usual case) nothing is scanned.
+        if let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return String(text)
+        }
         func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
             scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
         }
@@ -58,14 +62,14 @@ package struct AuthMiddleware: RouterMiddleware {
 
     /// The bearer token, else `x-api-key`. Whitespace around it is ignored; nothing else is altered.
     static func presentedKey(in headers: HTTPFields) -> String? {
-        if let authorization = headers[.authorization] {
+        if let authorization = headers.firstValue(.authorization) {
             let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 let token = Self.trimmingWhitespace(parts[1])
                 if !token.isEmpty { return token }
             }
         }
-        if let key = headers[apiKeyField].map({ Self.trimmingWhitespace($0[...]) }), !key.isEmpty {
+        if let key = headers.firstValue(apiKeyField).map({ Self.trimmingWhitespace($0[...]) }), !key.isEmpty {
             return key
         }
         return nil

@@ -8,3 +8,17 @@ extension HTTPField.Name {
     static let localRouterAttempts = HTTPField.Name("x-localrouter-attempts")!
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
 }
+
+extension HTTPFields {
+    /// The value of the first `name` field: what the subscript gives for a field sent once, without
+    /// the subscript's lazy `joined(separator:)`, which showed in the per-request profile.
+    func firstValue(_ name: HTTPField.Name) -> String? {
+        for field in self where field.name == name { return field.value }
+        return nil
+    }
+
+    /// Whether any `name` field lists `token` (lowercase) among its comma-separated values.
+    func anyValue(_ name: HTTPField.Name, says token: String) -> Bool {
+        contains { $0.name == name && RequestDispatchHandler.says($0.value, token) }
+    }
+}

@@ -21,6 +21,14 @@ package struct Histogram: Sendable, Equatable {
         count += 1
     }
 
+    /// Adds another histogram's observations (same bounds).
+    package mutating func add(_ other: Histogram) {
+        precondition(bounds == other.bounds, "histograms with different buckets")
+        for index in counts.indices { counts[index] += other.counts[index] }
+        sum += other.sum
+        count += other.count
+    }
+
     /// `(le, cumulative count)` pairs ending with `+Inf`.
     package var cumulativeBuckets: [(upperBound: Double, count: Int)] {
         var running = 0

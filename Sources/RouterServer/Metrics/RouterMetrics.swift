@@ -42,30 +42,36 @@ package final class RouterMetrics: Sendable {
         package var timeToFirstByte: Duration?
     }
 
-    private struct Tally {
+    /// Everything recorded for one label set: one dictionary lookup per finished request (a
+    /// lookup per metric hashed the four label strings five times).
+    private struct Series {
         var requests = 0
         var inputTokens = 0
         var outputTokens = 0
         var costUSD = 0.0
+        var statuses: [Int: Int] = [:]
+        var errors: [String: Int] = [:]
+        var latency = Histogram()
+        var timeToFirstByte: Histogram?
+
+        mutating func record(_ sample: FinishedSample) {
+            requests += 1
+            inputTokens += max(0, sample.inputTokens ?? 0)
+            outputTokens += max(0, sample.outputTokens ?? 0)
+            costUSD += max(0, sample.costUSD ?? 0)
+            statuses[sample.status, default: 0] += 1
+            if let errorClass = sample.errorClass { errors[errorClass, default: 0] += 1 }
+            latency.observe(RouterMetrics.seconds(sample.latency))
+            if let ttfb = sample.timeToFirstByte {
+                if timeToFirstByte == nil { timeToFirstByte = Histogram() }
+                timeToFirstByte!.observe(RouterMetrics.seconds(ttfb))
+            }
+        }
     }
 
     private struct State {
-        var tallies: [RequestLabels: Tally] = [:]
-        var statuses: [StatusKey: Int] = [:]
-        var errors: [ErrorKey: Int] = [:]
-        var latency: [LatencyLabels: Histogram] = [:]
-        var timeToFirstByte: [LatencyLabels: Histogram] = [:]
+        var series: [RequestLabels: Series] = [:]
         var rejections: [RejectionKey: Int] = [:]
-    }
-
-    private struct StatusKey: Hashable {
-        var labels: RequestLabels
-        var code: Int
-    }
-
-    private struct ErrorKey: Hashable {
-        var labels: RequestLabels
-        var error: String
     }
 
     private struct RejectionKey: Hashable {
@@ -86,23 +92,7 @@ package final class RouterMetrics: Sendable {
 
     package func requestFinished(_ sample: FinishedSample) {
         inFlight.subtract(1, ordering: .relaxed)
-        let latencyLabels = LatencyLabels(route: sample.labels.route, provider: sample.labels.provider, model: sample.labels.model)
-        state.withLock { state in
-            var tally = state.tallies[sample.labels, default: Tally()]
-            tally.requests += 1
-            tally.inputTokens += max(0, sample.inputTokens ?? 0)
-            tally.outputTokens += max(0, sample.outputTokens ?? 0)
-            tally.costUSD += max(0, sample.costUSD ?? 0)
-            state.tallies[sample.labels] = tally
-            state.statuses[StatusKey(labels: sample.labels, code: sample.status), default: 0] += 1
-            if let errorClass = sample.errorClass {
-                state.errors[ErrorKey(labels: sample.labels, error: errorClass), default: 0] += 1
-            }
-            state.latency[latencyLabels, default: Histogram()].observe(Self.seconds(sample.latency))
-            if let ttfb = sample.timeToFirstByte {
-                state.timeToFirstByte[latencyLabels, default: Histogram()].observe(Self.seconds(ttfb))
-            }
-        }
+        state.withLock { $0.series[sample.labels, default: Series()].record(sample) }
     }
 
     package func rateLimited(keyName: String, limit: LimitRejection.Limit) {
@@ -112,25 +102,37 @@ package final class RouterMetrics: Sendable {
     /// Counters, histograms and the in-flight gauge, in exposition format.
     package func write(to writer: inout PrometheusTextWriter) {
         let state = state.withLock { $0 }
-        let tallies = state.tallies.sorted { Self.order($0.key, $1.key) }
+        let series = state.series.sorted { Self.order($0.key, $1.key) }
 
         writer.family("localrouter_requests_total", type: "counter", help: "Finished /v1 requests by key name, route, provider, model and HTTP status.")
-        for (key, count) in state.statuses.sorted(by: { Self.order($0.key.labels, $1.key.labels) || ($0.key.labels == $1.key.labels && $0.key.code < $1.key.code) }) {
-            writer.sample("localrouter_requests_total", key.labels.pairs + [("code", String(key.code))], count)
+        for (labels, recorded) in series {
+            for (code, count) in recorded.statuses.sorted(by: { $0.key < $1.key }) {
+                writer.sample("localrouter_requests_total", labels.pairs + [("code", String(code))], count)
+            }
         }
         writer.family("localrouter_request_errors_total", type: "counter", help: "Failed /v1 requests (status >= 400 or a stream that broke) by error class.")
-        for (key, count) in state.errors.sorted(by: { Self.order($0.key.labels, $1.key.labels) || ($0.key.labels == $1.key.labels && $0.key.error < $1.key.error) }) {
-            writer.sample("localrouter_request_errors_total", key.labels.pairs + [("error", key.error)], count)
+        for (labels, recorded) in series {
+            for (error, count) in recorded.errors.sorted(by: { $0.key < $1.key }) {
+                writer.sample("localrouter_request_errors_total", labels.pairs + [("error", error)], count)
+            }
         }
         writer.family("localrouter_input_tokens_total", type: "counter", help: "Prompt tokens reported by upstreams.")
-        for (labels, tally) in tallies { writer.sample("localrouter_input_tokens_total", labels.pairs, tally.inputTokens) }
+        for (labels, recorded) in series { writer.sample("localrouter_input_tokens_total", labels.pairs, recorded.inputTokens) }
         writer.family("localrouter_output_tokens_total", type: "counter", help: "Completion tokens reported by upstreams.")
-        for (labels, tally) in tallies { writer.sample("localrouter_output_tokens_total", labels.pairs, tally.outputTokens) }
+        for (labels, recorded) in series { writer.sample("localrouter_output_tokens_total", labels.pairs, recorded.outputTokens) }
         writer.family("localrouter_cost_usd_total", type: "counter", help: "Cost in USD at the configured or built-in prices (0 for unknown prices).")
-        for (labels, tally) in tallies { writer.sample("localrouter_cost_usd_total", labels.pairs, tally.costUSD) }
+        for (labels, recorded) in series { writer.sample("localrouter_cost_usd_total", labels.pairs, recorded.costUSD) }
 
-        Self.write(histograms: state.latency, name: "localrouter_request_duration_seconds", help: "Time from request to the end of the response, streams included.", to: &writer)
-        Self.write(histograms: state.timeToFirstByte, name: "localrouter_time_to_first_byte_seconds", help: "Time from request to the first response byte from the upstream.", to: &writer)
+        // The histograms leave the key name out: merged over keys here, at scrape time.
+        var latency: [LatencyLabels: Histogram] = [:]
+        var timeToFirstByte: [LatencyLabels: Histogram] = [:]
+        for (labels, recorded) in series {
+            let merged = LatencyLabels(route: labels.route, provider: labels.provider, model: labels.model)
+            latency[merged, default: Histogram()].add(recorded.latency)
+            if let ttfb = recorded.timeToFirstByte { timeToFirstByte[merged, default: Histogram()].add(ttfb) }
+        }
+        Self.write(histograms: latency, name: "localrouter_request_duration_seconds", help: "Time from request to the end of the response, streams included.", to: &writer)
+        Self.write(histograms: timeToFirstByte, name: "localrouter_time_to_first_byte_seconds", help: "Time from request to the first response byte from the upstream.", to: &writer)
 
         writer.family("localrouter_requests_in_flight", type: "gauge", help: "/v1 requests being handled now.")
         writer.sample("localrouter_requests_in_flight", [], requestsInFlight)
@@ -156,7 +158,7 @@ package final class RouterMetrics: Sendable {
         (lhs.key, lhs.route, lhs.provider, lhs.model) < (rhs.key, rhs.route, rhs.provider, rhs.model)
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
+    fileprivate static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -386,7 +386,7 @@ package struct ProxyController: Sendable {
     /// Reads the request body (413 past `limit`, 408 when it is still arriving after
     /// `bodyTimeout`) and parses it as a JSON object (400 otherwise).
     func readJSONBody(_ request: Request, _ context: RouterRequestContext, limit: Int) async throws -> JSONValue {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        if let length = request.headers.firstValue(.contentLength).flatMap({ Int($0) }), length > limit {
             throw OpenAIError.bodyTooLarge(limit: limit)
         }
         let deadline = context.trace.start + bodyTimeout
