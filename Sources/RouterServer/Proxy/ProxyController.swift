@@ -374,11 +374,11 @@ package struct ProxyController: Sendable {
     }
 
     private static func routedHeaders(provider: String, model: String, attempts: Int) -> HTTPFields {
-        var headers = HTTPFields()
-        headers[.localRouterProvider] = provider
-        headers[.localRouterModel] = model
-        headers[.localRouterAttempts] = String(attempts)
-        return headers
+        // Appended, not set through the subscript: the fields are new, so nothing need be searched.
+        HTTPFields([
+            HTTPField(name: .localRouterProvider, value: provider), HTTPField(name: .localRouterModel, value: model),
+            HTTPField(name: .localRouterAttempts, value: String(attempts)),
+        ])
     }
 
     // MARK: Helpers
