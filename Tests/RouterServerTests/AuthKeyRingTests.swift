@@ -98,6 +98,10 @@ struct AuthKeyRingTests {
         // Unicode space separators count as whitespace too (no ASCII shortcut for them).
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a\u{00A0}"]) == "lr-a")
         #expect(AuthMiddleware.presentedKey(in: [AuthMiddleware.apiKeyField: "\u{2003}lr-b\t"]) == "lr-b")
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: " bearer \t lr-a"]) == "lr-a")
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearerx lr-a"]) == nil)
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer \u{00A0}"]) == nil)
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-é\u{2003}"]) == "lr-é")
         #expect(AuthMiddleware.presentedKey(in: [:]) == nil)
     }
 }
