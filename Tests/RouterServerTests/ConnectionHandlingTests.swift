@@ -133,4 +133,17 @@ extension ConnectionHandlingTests {
             #expect(responses.last?.contains("{") == true)
         }
     }
+
+    @Test func aHeadRequestIsLoggedAsHead() async throws {
+        try await RouterHarness.run { router in
+            let raw = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send("HEAD /v1/models HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                return client.readUntilClosed()
+            }
+            #expect(Self.statuses(raw) == [200], "\(raw)")
+            let entries = await router.log.all(atLeast: 1)
+            #expect(entries.map(\.method) == ["HEAD"])
+            #expect(entries.first?.path == "/v1/models")
+        }
+    }
 }

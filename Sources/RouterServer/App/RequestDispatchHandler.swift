@@ -289,7 +289,10 @@ private func respond(
 ) async {
     var response: Response
     do {
-        response = try await responder.respond(to: request, context: RouterRequestContext(source: .init(channel: channel, logger: logger)))
+        let context = RouterRequestContext(source: .init(channel: channel, logger: logger))
+        // Routed as GET; the access log still says what the client sent.
+        if headOnly { context.trace.update { $0.method = "HEAD" } }
+        response = try await responder.respond(to: request, context: context)
     } catch {
         // RequestMiddleware renders every error; this is the net under it.
         logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])

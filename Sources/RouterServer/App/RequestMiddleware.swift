@@ -15,7 +15,7 @@ package struct RequestMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         context.trace.update {
-            $0.method = request.method.rawValue
+            if $0.method == nil { $0.method = request.method.rawValue }
             $0.path = path
         }
         if path.hasPrefix("/v1/") { runtime.accounting.requestStarted() }
