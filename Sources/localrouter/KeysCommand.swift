@@ -182,7 +182,7 @@ struct KeysCommand: ParsableCommand {
     }
 
     static func printJSON(_ value: JSONValue) {
-        print(String(decoding: value.serialized(), as: UTF8.self))
+        print(String(decoding: value.serialized(sortingKeys: true), as: UTF8.self))
     }
 
     static func modelsText(_ record: KeyRecord) -> String {

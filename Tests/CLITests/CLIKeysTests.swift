@@ -55,6 +55,11 @@ struct CLIKeysTests {
         // The list shows everything but the key and its hash.
         let table = try sandbox.run(["keys", "list"])
         let listJSON = try sandbox.run(["keys", "list", "--json"])
+        // Members in key order, so the output can be diffed from one run to the next.
+        let firstRecordKeys = listJSON.stdout.split(separator: "}").first.map { text in
+            text.matches(of: #/"([a-z_]+)":/#).map { String($0.output.1) }
+        } ?? []
+        #expect(firstRecordKeys.count > 5 && firstRecordKeys == firstRecordKeys.sorted(), "\(firstRecordKeys)")
         for output in [table.stdout, listJSON.stdout] {
             #expect(!output.contains(editorKey) && !output.contains(scriptKey) && !output.contains("$2b$"))
         }

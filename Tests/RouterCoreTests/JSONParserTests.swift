@@ -10,6 +10,15 @@ import Testing
         #expect(value["a"]?.arrayValue?[2] == .double(300))
     }
 
+    @Test func serializesObjectsInKeyOrderWhenAsked() throws {
+        let value: JSONValue = ["zeta": 1, "alpha": ["delta": true, "beta": nil, "gamma": [["y": 1, "x": 2]]], "mid": "m"]
+        #expect(
+            String(decoding: value.serialized(sortingKeys: true), as: UTF8.self)
+                == #"{"alpha":{"beta":null,"delta":true,"gamma":[{"x":2,"y":1}]},"mid":"m","zeta":1}"#)
+        // Unsorted output holds the same document.
+        #expect(try JSONValue.parse(value.serialized()) == value)
+    }
+
     @Test func keepsLargeIntegersExact() throws {
         #expect(try JSONValue.parse(Array("12345678901234567".utf8)) == .integer(12_345_678_901_234_567))
         #expect(try JSONValue.parse(Array("-9223372036854775808".utf8)) == .integer(Int64.min))

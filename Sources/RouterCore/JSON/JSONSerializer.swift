@@ -1,13 +1,16 @@
 /// Compact JSON text from a `JSONValue`, written straight into bytes (no Codable round trip).
 package enum JSONSerializer {
-    package static func serialize(_ value: JSONValue) -> [UInt8] {
+    /// `sortingKeys` writes object members in key order, for output people read and compare
+    /// (the CLI's `--json`, the daemon's status endpoints, error bodies); otherwise they come in
+    /// the dictionary's order, which differs from one process to the next.
+    package static func serialize(_ value: JSONValue, sortingKeys: Bool = false) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        write(value, into: &output)
+        write(value, into: &output, sortingKeys: sortingKeys)
         return output
     }
 
-    package static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    package static func write(_ value: JSONValue, into output: inout [UInt8], sortingKeys: Bool = false) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -24,18 +27,23 @@ package enum JSONSerializer {
             output.append(UInt8(ascii: "["))
             for (offset, element) in array.enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, into: &output)
+                write(element, into: &output, sortingKeys: sortingKeys)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let object):
             output.append(UInt8(ascii: "{"))
             var first = true
-            for (key, element) in object {
+            func member(_ key: String, _ element: JSONValue) {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
                 writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(element, into: &output)
+                write(element, into: &output, sortingKeys: sortingKeys)
+            }
+            if sortingKeys {
+                for key in object.keys.sorted() { member(key, object[key]!) }
+            } else {
+                for (key, element) in object { member(key, element) }
             }
             output.append(UInt8(ascii: "}"))
         }

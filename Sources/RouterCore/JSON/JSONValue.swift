@@ -53,9 +53,9 @@ extension JSONValue {
         try JSONParser.parse(data)
     }
 
-    /// Compact UTF-8 JSON.
-    package func serialized() -> [UInt8] {
-        JSONSerializer.serialize(self)
+    /// Compact UTF-8 JSON; `sortingKeys` for output people read (see `JSONSerializer`).
+    package func serialized(sortingKeys: Bool = false) -> [UInt8] {
+        JSONSerializer.serialize(self, sortingKeys: sortingKeys)
     }
 
     package subscript(key: String) -> JSONValue? {

@@ -28,7 +28,7 @@ package enum AnthropicErrorRendering {
         var headers = error.headers
         headers[.contentType] = "application/json"
         let body = body(status: Int(error.status.code), message: error.message)
-        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.serialized())))
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.serialized(sortingKeys: true))))
     }
 
     package static func streamEvent(status: Int, message: String) -> String {

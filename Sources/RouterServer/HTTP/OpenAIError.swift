@@ -40,7 +40,7 @@ package struct OpenAIError: HTTPResponseError, Sendable {
     package func makeResponse() -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body.serialized())))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body.serialized(sortingKeys: true))))
     }
 
     /// The SSE event that ends a stream which failed after its first byte.
