@@ -1,11 +1,11 @@
 """Starts the real `localrouter` binary with a fake OpenAI upstream (lr-fake-upstream) and a
-fake Anthropic upstream, in a temporary HOME, for the official SDKs to talk to."""
+fake Anthropic upstream, in a temporary HOME, for the official SDKs to talk to. The sandbox, the
+fake upstream, the client key and the daemon start as scripts/bench and scripts/soak start them
+(scripts/lib/daemon_sandbox.py)."""
 import os
-import re
 import signal
 import subprocess
-import tempfile
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ import pytest
 import fake_anthropic
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts" / "lib"))
+from daemon_sandbox import create_client_key, sandbox, start_fake_upstream, start_router  # noqa: E402
 
 
 def bin_dir() -> Path:
@@ -20,19 +22,6 @@ def bin_dir() -> Path:
         return Path(os.environ["LOCALROUTER_BIN_DIR"])
     out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True, capture_output=True, text=True)
     return Path(out.stdout.strip())
-
-
-def wait_for_line(path: Path, pattern: str, process: subprocess.Popen, timeout: float = 20) -> re.Match:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists():
-            match = re.search(pattern, path.read_text(errors="replace"))
-            if match:
-                return match
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode}: {path.read_text(errors='replace')}")
-        time.sleep(0.02)
-    raise TimeoutError(f"no line matching {pattern!r} in {path}")
 
 
 class Router:
@@ -47,38 +36,16 @@ class Router:
 @pytest.fixture(scope="session")
 def router():
     binaries = bin_dir()
-    home = Path(tempfile.mkdtemp(prefix="lr-e2e-"))
-    env = dict(os.environ)
-    env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_RUNTIME_DIR": str(home / "run"),
-        "FAKE_ANTHROPIC_KEY": fake_anthropic.API_KEY,
-    })
-    env.pop("LOCALROUTER_CONFIG", None)
-    (home / "run").mkdir(mode=0o700)
-
-    upstream_log = home / "fake-upstream.log"
-    upstream = subprocess.Popen([str(binaries / "lr-fake-upstream")], stdout=open(upstream_log, "w"), stderr=subprocess.STDOUT)
-    upstream_port = wait_for_line(upstream_log, r"listening on (\d+)", upstream).group(1)
+    home, env = sandbox("lr-e2e-")
+    env["FAKE_ANTHROPIC_KEY"] = fake_anthropic.API_KEY
+    upstream, upstream_port = start_fake_upstream(binaries, home)
     anthropic_server = fake_anthropic.start()
     anthropic_port = anthropic_server.server_address[1]
 
-    config = home / "config.yaml"
-    config.write_text(f"""version: 1
-server:
-  listen: 127.0.0.1:0
-providers:
-  mock:
-    type: mock
-    models: [echo]
-  fake:
-    type: openai-compatible
-    base_url: http://127.0.0.1:{upstream_port}/v1
-    models: [gpt-test, slow-stream]
-  claude:
+    localrouter = str(binaries / "localrouter")
+    key = create_client_key(localrouter, env, home, "e2e")
+    # More providers after `fake`, then the routes.
+    extra_config = f"""  claude:
     type: anthropic
     base_url: http://127.0.0.1:{anthropic_port}/v1
     api_key: ${{FAKE_ANTHROPIC_KEY}}
@@ -86,20 +53,8 @@ providers:
 routes:
   default:
     targets: [mock/echo]
-""")
-
-    localrouter = str(binaries / "localrouter")
-    key = "lr-no-key-management-in-this-build"
-    root_help = subprocess.run([localrouter, "--help"], env=env, capture_output=True, text=True).stdout
-    has_keys = re.search(r"^\s+keys\s", root_help, re.MULTILINE) is not None
-    if has_keys:
-        subprocess.run([localrouter, "init", "--config", str(home / "init-config.yaml")], env=env, check=True, capture_output=True)
-        created = subprocess.run([localrouter, "keys", "create", "e2e"], env=env, check=True, capture_output=True, text=True)
-        key = created.stdout.strip().splitlines()[-1]
-
-    log = home / "router.log"
-    process = subprocess.Popen([localrouter, "serve", "--config", str(config)], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    port = wait_for_line(log, r"listening on http://127\.0\.0\.1:(\d+)", process).group(1)
+"""
+    process, port, _, log = start_router(localrouter, env, home, upstream_port, ["gpt-test", "slow-stream"], extra_config)
     yield Router(f"http://127.0.0.1:{port}", key, home, process, log)
 
     process.send_signal(signal.SIGTERM)
