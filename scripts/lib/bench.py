@@ -141,6 +141,30 @@ def first_byte_ms(port: int, body: str, key: str | None, path: str, samples: int
     return statistics.median(times)
 
 
+def print_targets(rows: list, paced, idle_rss_kib: int, ready_ms: float) -> None:
+    """Each of issue #8's targets with this run's figure and whether it was met."""
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    lines = []
+    for connections, direct, proxied, routed, peak in rows:
+        ratio = routed["rps"] / proxied["rps"]
+        plural = "" if connections == 1 else "s"
+        lines.append(f"throughput >= half of nginx's at {connections} connection{plural}: {ratio:.2f} ({verdict(ratio >= 0.5)})")
+        if connections == 16:
+            added = routed["p99"] - direct["p99"]
+            lines.append(f"added p99 < 1 ms at 16 connections, saturated: {added:+.2f} ms ({verdict(added < 1)})")
+        if connections == 64:
+            lines.append(f"RSS under 64-connection load < 80 MB: {peak / 1024:.1f} MB ({verdict(peak / 1024 < 80)})")
+    if paced and paced[0] == 16:
+        _, _, direct, _, routed = paced
+        added = routed["p99"] - direct["p99"]
+        lines.append(f"added p99 < 1 ms at 16 connections, paced: {added:+.2f} ms ({verdict(added < 1)})")
+    lines.append(f"idle RSS < 30 MB: {idle_rss_kib / 1024:.1f} MB ({verdict(idle_rss_kib / 1024 < 30)})")
+    lines.append(f"start to ready < 200 ms: {ready_ms:.0f} ms ({verdict(ready_ms < 200)})")
+    print("targets:\n  " + "\n  ".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", required=True)
@@ -276,6 +300,7 @@ def main() -> None:
         print(f"time to first streamed byte (median of 50): direct {ttfb_direct:.3f} ms, nginx {ttfb_nginx:.3f} ms, "
               f"router {ttfb_routed:.3f} ms (added {ttfb_routed - ttfb_direct:.3f} ms)")
         print(f"router RSS idle {idle_rss / 1024:.1f} MB, peak under load {peak_rss / 1024:.1f} MB; start to ready {ready_ms:.0f} ms")
+        print_targets(rows, paced, idle_rss, ready_ms)
     finally:
         for process in reversed(processes):
             process.send_signal(signal.SIGTERM)
