@@ -40,6 +40,8 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// 413 without reading further, so the rest need not be held.
     private let maxBodyBytes: @Sendable () -> Int
     private let idleTimeout: TimeAmount
+    /// Cancels the request waiting on an upstream when the client hangs up.
+    private let connection = ClientConnectionWatch()
 
     private var request = RequestState.idle
     private var responding = false
@@ -150,7 +152,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         let responder = self.responder
         let logger = self.logger
         let headOnly = self.headOnly
-        Task { await respond(to: request, responder: responder, channel: channel, handler: handler, logger: logger, headOnly: headOnly) }
+        let connection = self.connection
+        Task {
+            await respond(
+                to: request, responder: responder, channel: channel, connection: connection, handler: handler, logger: logger, headOnly: headOnly)
+        }
     }
 
     /// On the loop, after the last body part: ends the response, then closes or goes on with the
@@ -240,6 +246,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         if case .inputClosed = event as? ChannelEvent {
             // Connections allow half-closure: a client that shuts its side is done sending.
+            connection.hungUp()
             inputClosed = true
             endBodyStream(throwing: ChannelError.inputClosed)
             if !responding { context.close(promise: nil) }
@@ -248,6 +255,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        connection.hungUp()
         endBodyStream(throwing: ChannelError.ioOnClosedChannel)
         cancelIdleCheck()
         context.fireChannelInactive()
@@ -285,11 +293,12 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 /// stops with "pattern that the region-based isolation checker does not understand".
 private func respond(
     to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
-    handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
+    connection: ClientConnectionWatch, handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
 ) async {
     var response: Response
     do {
-        let context = RouterRequestContext(source: .init(channel: channel, logger: logger))
+        var context = RouterRequestContext(source: .init(channel: channel, logger: logger))
+        context.connection = connection
         // Routed as GET; the access log still says what the client sent.
         if headOnly { context.trace.update { $0.method = "HEAD" } }
         response = try await responder.respond(to: request, context: context)

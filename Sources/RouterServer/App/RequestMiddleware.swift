@@ -22,7 +22,7 @@ package struct RequestMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch where Task.isCancelled && ClientConnectionWatch.clientHungUp(context.channel) {
+        } catch where Task.isCancelled && (context.connection?.hasHungUp ?? !context.channel.isActive) {
             // The client hung up while its request waited (ClientConnectionWatch cancelled it):
             // nobody reads this answer; the log says what happened (499, as nginx logs it).
             context.trace.update { $0.errorClass = "client_disconnected" }

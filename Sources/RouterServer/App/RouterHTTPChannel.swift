@@ -4,8 +4,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// How each client connection is set up: NIO's HTTP/1.1 codec, the client hang-up watch and
-/// `RequestDispatchHandler`, which does the rest (see there for why). Hummingbird's `Server` still
+/// How each client connection is set up: NIO's HTTP/1.1 codec and `RequestDispatchHandler`,
+/// which does the rest (see there for why). Hummingbird's `Server` still
 /// listens, accepts, and drains on shutdown (it sends each connection `ChannelShouldQuiesceEvent`).
 struct RouterHTTPChannel: ServerChildChannel {
     struct Connection: ServerChildChannelValue {
@@ -30,7 +30,6 @@ struct RouterHTTPChannel: ServerChildChannel {
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-            try pipeline.addHandler(ClientConnectionWatch())
             try pipeline.addHandler(
                 RequestDispatchHandler(responder: responder, logger: logger, idleTimeout: idleTimeout.timeAmount, maxBodyBytes: maxBodyBytes))
             return Connection(channel: channel)

@@ -13,6 +13,8 @@ package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext
     package let remoteAddress: SocketAddress?
     /// The client's connection, for the rare request that must stop reading it.
     package let channel: any Channel
+    /// Tells whether the client has hung up (set by the daemon's own server path; nil elsewhere).
+    var connection: ClientConnectionWatch?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -55,7 +55,8 @@ package struct ProxyController: Sendable {
     /// `handle`, cancelled if the client hangs up before the response starts (a stream that has
     /// started notices at its next write).
     private func handleWatchingClient(_ format: ClientFormat, _ request: Request, _ context: RouterRequestContext) async throws -> Response {
-        try await ClientConnectionWatch.cancellingOnHangUp(of: context.channel) {
+        guard let connection = context.connection else { return try await handle(format, request, context) }
+        return try await connection.cancellingOnHangUp {
             try await handle(format, request, context)
         }
     }
