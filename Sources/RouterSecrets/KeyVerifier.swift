@@ -56,7 +56,7 @@ package final class KeyVerifier: Sendable {
 
     package func verify(_ presentedKey: String) async -> KeyVerification {
         guard APIKey.isWellFormed(presentedKey) else { return .invalid(.malformed) }
-        let digest = KeyDigest(of: presentedKey, key: digestKey)
+        let digest = KeyDigest(of: presentedKey, hashKey: digestKey)
         let prefix = APIKey.prefix(of: presentedKey)
         let date = now()
 
@@ -161,8 +161,8 @@ package final class KeyVerifier: Sendable {
 struct KeyDigest: Hashable, Sendable {
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    init(of key: String, key digestKey: [UInt8]) {
-        let bytes = Sodium.genericHash(Array(key.utf8), key: digestKey, outputLength: 32)
+    init(of key: String, hashKey: [UInt8]) {
+        let bytes = Sodium.genericHash(Array(key.utf8), key: hashKey, outputLength: 32)
         withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
     }
 
