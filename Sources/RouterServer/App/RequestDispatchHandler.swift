@@ -124,7 +124,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func dispatchIfBodyStillArriving(_ context: ChannelHandlerContext) {
         guard case .collecting(let head, let body) = request else { return }
         // curl sends `Expect: 100-continue` before a body over 1 MB and waits a second for it.
-        if body == nil, let expect = head.headerFields[.expect], Self.says(expect, "100-continue") {
+        if body == nil, head.headerFields.anyValue(.expect, says: "100-continue") {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         }
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
@@ -280,11 +280,6 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
             continuation.finish(throwing: error)
             request = .draining
         }
-    }
-
-    /// Whether a comma-separated header value (`Connection`) holds `token` (lowercase), in any case.
-    static func says(_ value: String, _ token: String) -> Bool {
-        value.lowercased().split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" } == token }
     }
 }
 

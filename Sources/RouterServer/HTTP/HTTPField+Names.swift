@@ -17,8 +17,11 @@ extension HTTPFields {
         return nil
     }
 
-    /// Whether any `name` field lists `token` (lowercase) among its comma-separated values.
+    /// Whether any `name` field lists `token` (lowercase) among its comma-separated values, in
+    /// any case (`Connection: Keep-Alive, Close`, `Expect: 100-continue`).
     func anyValue(_ name: HTTPField.Name, says token: String) -> Bool {
-        contains { $0.name == name && RequestDispatchHandler.says($0.value, token) }
+        contains { field in
+            field.name == name && field.value.lowercased().split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" } == token }
+        }
     }
 }
