@@ -43,7 +43,8 @@ if [ -z "$binary" ]; then
     # Static by default: the installed binary then needs only Debian's libsodium, libcrypt,
     # libstdc++ and zlib, and keeps working when the Swift toolchain is upgraded or moved.
     # A dynamic one finds libswiftCore & co. through an RUNPATH into the toolchain it was built with.
-    flags=(-c release --product localrouter)
+    # shellcheck disable=SC2206 # two words, split on purpose
+    flags=(-c release --product localrouter $RELEASE_SWIFT_FLAGS)
     [ "$static" -eq 1 ] && flags+=(--static-swift-stdlib)
     log "building the release binary ($([ "$static" -eq 1 ] && echo static || echo dynamic) Swift runtime; the first build takes several minutes)"
     if ! swift build "${flags[@]}" 2>&1 | { grep -v "found 1 file(s) which are unhandled" || true; }; then

@@ -179,8 +179,13 @@ package final class FakeOpenAIUpstream: Sendable {
         )
     }
 
+    /// Keys in order, as a real server's are fixed: with a dictionary's per-process order a
+    /// chat completion's `usage` came first in some runs and last in others (OpenAI sends it
+    /// last, and the router reads it from the end), and the benchmark moved with it.
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: value.serialized(sortingKeys: true))))
     }
 
     static func error(status: HTTPResponse.Status, type: String, message: String, retryAfter: String? = nil) -> Response {

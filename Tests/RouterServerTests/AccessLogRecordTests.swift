@@ -114,3 +114,28 @@ extension AccessLogRecordTests {
         #expect(handWritten < foundation)
     }
 }
+
+@Suite struct AccessLogNumberTests {
+    /// Durations are written to the microsecond without `Double.description`, exactly as it
+    /// wrote the value rounded to three decimals.
+    @Test func thousandthsAreWrittenAsTheRoundedNumberWas() {
+        func viaDescription(_ value: Double) -> String {
+            var bytes: [UInt8] = []
+            AccessLogJSON.appendNumber((value * 1000).rounded() / 1000, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        func direct(_ value: Double?) -> String {
+            var bytes: [UInt8] = []
+            AccessLogJSON.appendThousandths(value, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var values: [Double] = [0, -0.0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.5, 0.512, 1, 3.25, 12, 12.3456, 999.9996, 1234567.891, 5e11, 2e12, 1e16, -2.5]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 { values.append(Double.random(in: 0..<100_000, using: &generator)) }
+        for _ in 0..<1000 { values.append(Double(Int.random(in: 0..<10_000_000, using: &generator)) / 1000) }
+        for value in values { #expect(direct(value) == viaDescription(value), "\(value)") }
+        #expect(direct(nil) == "null")
+        #expect(direct(.infinity) == "null")
+        #expect(direct(.nan) == "null")
+    }
+}

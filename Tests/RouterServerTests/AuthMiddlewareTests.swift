@@ -160,3 +160,14 @@ struct AuthMiddlewareTests {
         }
     }
 }
+
+@Suite struct BearerTokenParsingTests {
+    @Test func theSchemeIsMatchedInAnyCaseAndTheTokenTrimmed() {
+        let cases: [(String, String?)] = [
+            ("Bearer lr-abc", "lr-abc"), ("  bEaReR   lr-abc \t", "lr-abc"), ("BEARER lr-ü", "lr-ü"),
+            ("Bearer", nil), ("Bearer   ", nil), ("", nil), ("   ", nil), ("Bearerx lr-abc", nil), ("Basic lr-abc", nil),
+            ("Bearér lr-abc", nil), ("Bearer\tlr-abc", nil), ("Bearer lr-a b", "lr-a b"),
+        ]
+        for (header, token) in cases { #expect(AuthMiddleware.bearerToken(header) == token, "\(header)") }
+    }
+}

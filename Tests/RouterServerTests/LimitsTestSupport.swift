@@ -56,9 +56,9 @@ struct LimitsHarness: Sendable {
                 transport: UpstreamTransport(), accessLog: log, logger: logger, accounting: accounting)
             let byName = Dictionary(uniqueKeysWithValues: identities.map { ($0.keyName, $0) })
             try await withServices([{ onListening in
-                let router = Router(context: RouterRequestContext.self)
-                router.middlewares.add(RequestMiddleware(runtime: runtime))
-                router.middlewares.add(TestIdentityMiddleware(identities: byName))
+                let router = RouteTable()
+                router.add(middleware: RequestMiddleware(runtime: runtime))
+                router.add(middleware: TestIdentityMiddleware(identities: byName))
                 SystemController(runtime: runtime).register(on: router)
                 ProxyController(runtime: runtime).register(on: router)
                 return RouterDaemon.server(

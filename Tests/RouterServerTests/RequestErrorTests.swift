@@ -49,6 +49,20 @@ struct RequestErrorTests {
     @Test func unknownPathIs404InOpenAIShape() async throws {
         try await RouterHarness.run { harness in
             try expectError(try await harness.post("/v1/nothing", json: "{}"), status: 404, code: "not_found")
+            // A known path with a method it does not serve, and a prefix of a known path.
+            try expectError(try await harness.get("/v1/chat/completions"), status: 404, code: "not_found")
+            try expectError(try await harness.post("/v1/models", json: "{}"), status: 404, code: "not_found")
+            try expectError(try await harness.get("/v1"), status: 404, code: "not_found")
+            #expect(harness.log.all.last?.fields.status == 404)
+        }
+    }
+
+    @Test func emptyPathComponentsAreIgnoredAsHummingbirdsRouterDid() async throws {
+        try await RouterHarness.run { harness in
+            #expect(try await harness.get("/v1//models/").status == 200)
+            let chat = try await harness.post("//v1/chat/completions", json: #"{"model":"mock/echo","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(chat.status == 200)
+            #expect(try parseJSON(chat.body)["choices"]?.arrayValue?.count == 1)
         }
     }
 }

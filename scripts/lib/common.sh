@@ -37,6 +37,11 @@ ensure_build_deps() {
 # statically, as scripts/install.sh installs the daemon: bench and soak then measure the installed
 # form (idle RSS 37 MB static vs 41 MB dynamic, docs/benchmarks.md), and every script shares one
 # release build (switching --static-swift-stdlib on or off rebuilds everything).
+#
+# Release code also runs without the runtime's exclusivity checks (`swift_beginAccess` on every
+# class property and global access, in NIO's hot paths most of all): 6.7% of the instructions of
+# a proxied request (callgrind, docs/benchmarks.md). Debug builds, and so every test, keep them.
+RELEASE_SWIFT_FLAGS="-Xswiftc -enforce-exclusivity=unchecked"
 release_flags() {
-    if [ "$1" = release ]; then echo "-c release --static-swift-stdlib"; else echo "-c $1"; fi
+    if [ "$1" = release ]; then echo "-c release --static-swift-stdlib $RELEASE_SWIFT_FLAGS"; else echo "-c $1"; fi
 }

@@ -123,9 +123,18 @@ package struct RouteTarget: Sendable, Equatable {
         (providerName, model) = Self.split(target)
     }
 
-    private static func split(_ target: String) -> (provider: String, model: String) {
-        guard let slash = target.firstIndex(of: "/") else { return (target, "") }
-        return (String(target[..<slash]), String(target[target.index(after: slash)...]))
+    /// A target already split, as `ModelCatalog` finds a `provider/model` request.
+    package init(providerName: String, model: String, weight: Double = 1) {
+        self.target = "\(providerName)/\(model)"
+        self.weight = weight
+        self.providerName = providerName
+        self.model = model
+    }
+
+    /// Split at the first "/" found as a byte: `firstIndex(of: Character)` walked graphemes.
+    package static func split(_ target: String) -> (provider: String, model: String) {
+        guard let slash = target.utf8.firstIndex(of: UInt8(ascii: "/")) else { return (target, "") }
+        return (String(target[..<slash]), String(target[target.utf8.index(after: slash)...]))
     }
 }
 

@@ -197,8 +197,10 @@ package struct JSONParser {
             return .object([:])
         }
         // Members are gathered first so the dictionary is made once at its final size: grown
-        // key by key it was reallocated and rehashed several times per object.
-        var members: [(key: String, value: JSONValue)] = []
+        // key by key it was reallocated and rehashed several times per object. Unlabelled, as
+        // `Dictionary(_:uniquingKeysWith:)` takes them: a labelled array was converted element by
+        // element through the runtime's dynamic casts.
+        var members: [(String, JSONValue)] = []
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }

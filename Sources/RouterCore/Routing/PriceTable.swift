@@ -41,23 +41,29 @@ package struct PriceTable: Sendable, Equatable {
     private let overrides: [String: Price]
     /// Provider name -> type, to recognise free providers.
     private let providerTypes: [String: ProviderType]
+    /// The same in the config's order: `matches` compares it with a config element by element
+    /// (a dictionary lookup per provider, per request, before).
+    private let providerOrder: [(name: String, type: ProviderType)]
     /// Built-in prices keyed by normalised model name.
     private let normalisedBuiltIn: [String: Price]
     /// Bare model name -> built-in price (or none): normalising runs once per name, not per request.
     private let builtInLookups = BuiltInLookups()
 
     package init(overrides: [String: Price] = [:], providerTypes: [String: ProviderType] = [:]) {
+        self.init(overrides: overrides, providerOrder: providerTypes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    private init(overrides: [String: Price], providerOrder: [(name: String, type: ProviderType)]) {
         self.overrides = overrides
-        self.providerTypes = providerTypes
+        self.providerOrder = providerOrder
+        self.providerTypes = Dictionary(providerOrder.map { ($0.name, $0.type) }, uniquingKeysWith: { _, last in last })
         var normalised: [String: Price] = [:]
         for (model, price) in Self.builtIn { normalised[Self.normalise(model)] = price }
         self.normalisedBuiltIn = normalised
     }
 
     package init(configuration: Configuration) {
-        var types: [String: ProviderType] = [:]
-        for provider in configuration.providers { types[provider.name] = provider.type }
-        self.init(overrides: configuration.pricing, providerTypes: types)
+        self.init(overrides: configuration.pricing, providerOrder: configuration.providers.map { ($0.name, $0.type) })
     }
 
     /// The price of `model` at the provider named `provider`, or nil when unknown.
@@ -67,7 +73,7 @@ package struct PriceTable: Sendable, Equatable {
     /// (`openai/gpt-4.1` at OpenRouter), treating `.` like `-` (`claude-sonnet-4.5`) and dropping
     /// a date or `-latest` suffix (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`).
     package func price(provider: String, model: String) -> Price? {
-        if let override = overrides["\(provider)/\(model)"] { return override }
+        if !overrides.isEmpty, let override = overrides["\(provider)/\(model)"] { return override }
         if let type = providerTypes[provider], Self.freeProviderTypes.contains(type) {
             return Price(input: 0, output: 0)
         }
@@ -89,8 +95,12 @@ package struct PriceTable: Sendable, Equatable {
 
     /// Whether this table was built from these prices and providers (cheaper than building anew).
     package func matches(_ configuration: Configuration) -> Bool {
-        overrides == configuration.pricing && providerTypes.count == configuration.providers.count
-            && configuration.providers.allSatisfy { providerTypes[$0.name] == $0.type }
+        guard providerOrder.count == configuration.providers.count, overrides == configuration.pricing else { return false }
+        for index in providerOrder.indices
+        where configuration.providers[index].name != providerOrder[index].name || configuration.providers[index].type != providerOrder[index].type {
+            return false
+        }
+        return true
     }
 
     /// USD for one request.

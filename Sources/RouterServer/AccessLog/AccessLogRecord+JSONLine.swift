@@ -5,42 +5,42 @@ extension AccessLogRecord {
     /// Hand-written rather than `JSONEncoder`: it runs for every request and is several times faster,
     /// and it fixes the field order and writes `null` for absent values.
     package func appendJSONLine(to bytes: inout [UInt8], utcOffsetSeconds: Int) {
-        bytes.append(contentsOf: #"{"ts":""#.utf8)
+        AccessLogJSON.appendLiteral(#"{"ts":""#, to: &bytes)
         AccessLogTimestamp.appendRFC3339(timestamp, utcOffsetSeconds: utcOffsetSeconds, to: &bytes)
-        bytes.append(contentsOf: #"","request_id":"#.utf8)
+        AccessLogJSON.appendLiteral(#"","request_id":"#, to: &bytes)
         AccessLogJSON.appendString(requestID, to: &bytes)
-        bytes.append(contentsOf: #","key":"#.utf8)
+        AccessLogJSON.appendLiteral(#","key":"#, to: &bytes)
         AccessLogJSON.appendString(keyName, to: &bytes)
-        bytes.append(contentsOf: #","method":"#.utf8)
+        AccessLogJSON.appendLiteral(#","method":"#, to: &bytes)
         AccessLogJSON.appendString(method, to: &bytes)
-        bytes.append(contentsOf: #","path":"#.utf8)
+        AccessLogJSON.appendLiteral(#","path":"#, to: &bytes)
         AccessLogJSON.appendString(path, to: &bytes)
-        bytes.append(contentsOf: #","model":"#.utf8)
+        AccessLogJSON.appendLiteral(#","model":"#, to: &bytes)
         AccessLogJSON.appendString(model, to: &bytes)
-        bytes.append(contentsOf: #","route":"#.utf8)
+        AccessLogJSON.appendLiteral(#","route":"#, to: &bytes)
         AccessLogJSON.appendString(route, to: &bytes)
-        bytes.append(contentsOf: #","provider":"#.utf8)
+        AccessLogJSON.appendLiteral(#","provider":"#, to: &bytes)
         AccessLogJSON.appendString(provider, to: &bytes)
-        bytes.append(contentsOf: #","upstream_model":"#.utf8)
+        AccessLogJSON.appendLiteral(#","upstream_model":"#, to: &bytes)
         AccessLogJSON.appendString(upstreamModel, to: &bytes)
-        bytes.append(contentsOf: #","status":"#.utf8)
+        AccessLogJSON.appendLiteral(#","status":"#, to: &bytes)
         AccessLogJSON.appendInteger(status, to: &bytes)
-        bytes.append(contentsOf: (stream ? #","stream":true"# : #","stream":false"#).utf8)
-        bytes.append(contentsOf: #","input_tokens":"#.utf8)
+        AccessLogJSON.appendLiteral(stream ? #","stream":true"# : #","stream":false"#, to: &bytes)
+        AccessLogJSON.appendLiteral(#","input_tokens":"#, to: &bytes)
         AccessLogJSON.appendInteger(inputTokens, to: &bytes)
-        bytes.append(contentsOf: #","output_tokens":"#.utf8)
+        AccessLogJSON.appendLiteral(#","output_tokens":"#, to: &bytes)
         AccessLogJSON.appendInteger(outputTokens, to: &bytes)
-        bytes.append(contentsOf: #","cost_usd":"#.utf8)
+        AccessLogJSON.appendLiteral(#","cost_usd":"#, to: &bytes)
         AccessLogJSON.appendNumber(costUSD, to: &bytes)
-        bytes.append(contentsOf: #","latency_ms":"#.utf8)
-        AccessLogJSON.appendNumber(latencyMilliseconds.map(Self.roundedToMicroseconds), to: &bytes)
-        bytes.append(contentsOf: #","ttfb_ms":"#.utf8)
-        AccessLogJSON.appendNumber(timeToFirstByteMilliseconds.map(Self.roundedToMicroseconds), to: &bytes)
-        bytes.append(contentsOf: #","attempts":"#.utf8)
+        AccessLogJSON.appendLiteral(#","latency_ms":"#, to: &bytes)
+        AccessLogJSON.appendThousandths(latencyMilliseconds, to: &bytes)
+        AccessLogJSON.appendLiteral(#","ttfb_ms":"#, to: &bytes)
+        AccessLogJSON.appendThousandths(timeToFirstByteMilliseconds, to: &bytes)
+        AccessLogJSON.appendLiteral(#","attempts":"#, to: &bytes)
         AccessLogJSON.appendInteger(attempts, to: &bytes)
-        bytes.append(contentsOf: #","error":"#.utf8)
+        AccessLogJSON.appendLiteral(#","error":"#, to: &bytes)
         AccessLogJSON.appendString(error, to: &bytes)
-        bytes.append(contentsOf: "}\n".utf8)
+        AccessLogJSON.appendLiteral("}\n", to: &bytes)
     }
 
     /// The JSON line (with its trailing newline), `ts` in `timeZone`.
@@ -49,9 +49,5 @@ extension AccessLogRecord {
         bytes.reserveCapacity(384)
         appendJSONLine(to: &bytes, utcOffsetSeconds: timeZone.secondsFromGMT(for: timestamp))
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func roundedToMicroseconds(_ milliseconds: Double) -> Double {
-        (milliseconds * 1000).rounded() / 1000
     }
 }

@@ -34,7 +34,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Parts of pipelined requests held at most before the connection stops being read.
     static let maximumPipelinedParts = 64
 
-    private let responder: RouterResponder<RouterRequestContext>
+    private let responder: RouteTable.Responder
     private let logger: Logger
     /// Bytes of a streamed body kept for the handler at most: past `server.max_body` it answers
     /// 413 without reading further, so the rest need not be held.
@@ -59,7 +59,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Ours, while in the pipeline: responses end from the request's task, not from an event.
     private var context: ChannelHandlerContext?
 
-    init(responder: RouterResponder<RouterRequestContext>, logger: Logger, idleTimeout: TimeAmount, maxBodyBytes: @escaping @Sendable () -> Int) {
+    init(responder: RouteTable.Responder, logger: Logger, idleTimeout: TimeAmount, maxBodyBytes: @escaping @Sendable () -> Int) {
         self.responder = responder
         self.logger = logger
         self.idleTimeout = idleTimeout
@@ -287,7 +287,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 /// handler's own method, called from `Task { }` there, Swift 6.3's region-based isolation checker
 /// stops with "pattern that the region-based isolation checker does not understand".
 private func respond(
-    to request: sending Request, responder: RouterResponder<RouterRequestContext>, channel: any Channel,
+    to request: sending Request, responder: RouteTable.Responder, channel: any Channel,
     connection: ClientConnectionWatch, handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
 ) async {
     var response: Response
@@ -302,7 +302,7 @@ private func respond(
         logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
         response = Response(status: .internalServerError)
     }
-    response.headers[.date] = HTTPDate.now()
+    response.headers.set(.date, to: HTTPDate.now())
     let closing = response.headers.anyValue(.connection, says: "close")
     let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil) { trailers in
         if channel.eventLoop.inEventLoop {

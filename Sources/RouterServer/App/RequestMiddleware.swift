@@ -38,7 +38,7 @@ package struct RequestMiddleware: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
             response = OpenAIError.internalError("The router hit an unexpected error.").makeResponse()
         }
-        response.headers[.requestID] = context.requestID
+        response.headers.set(.requestID, to: context.requestID)
         for field in runtime.accounting.responseHeaders(requestID: context.requestID) where response.headers[HTTPField.Name(field.name)!] == nil {
             response.headers[HTTPField.Name(field.name)!] = field.value
         }

@@ -30,9 +30,9 @@ package struct RouterDaemon: Sendable {
         listen: ListenAddress,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> any Service {
-        let router = Router(context: RouterRequestContext.self)
-        router.middlewares.add(RequestMiddleware(runtime: runtime))
-        router.middlewares.add(AuthMiddleware(runtime: runtime))
+        let router = RouteTable()
+        router.add(middleware: RequestMiddleware(runtime: runtime))
+        router.add(middleware: AuthMiddleware(runtime: runtime))
         let listener = BoundListener(listen)
         SystemController(runtime: runtime, listener: listener).register(on: router)
         ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout).register(on: router)
@@ -49,7 +49,7 @@ package struct RouterDaemon: Sendable {
     /// The daemon's HTTP server for `router` on `listen`: what `makeApplication` serves, and what
     /// tests with middleware of their own serve through.
     package static func server(
-        for router: Router<RouterRequestContext>, listen: ListenAddress, idleTimeout: Duration,
+        for router: RouteTable, listen: ListenAddress, idleTimeout: Duration,
         maxBodyBytes: @escaping @Sendable () -> Int, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> any Service {

@@ -12,7 +12,7 @@ struct RouterHTTPChannel: ServerChildChannel {
         let channel: any Channel
     }
 
-    let responder: RouterResponder<RouterRequestContext>
+    let responder: RouteTable.Responder
     let idleTimeout: Duration
     let maxBodyBytes: @Sendable () -> Int
 

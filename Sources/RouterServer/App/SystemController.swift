@@ -14,7 +14,7 @@ package struct SystemController: Sendable {
         self.listener = listener
     }
 
-    package func register(on router: Router<RouterRequestContext>) {
+    package func register(on router: RouteTable) {
         router.get("/health") { _, _ in
             Self.json(["status": "ok"])
         }

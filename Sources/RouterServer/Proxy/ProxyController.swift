@@ -19,7 +19,7 @@ package struct ProxyController: Sendable {
         self.bodyTimeout = bodyTimeout
     }
 
-    package func register(on router: Router<RouterRequestContext>) {
+    package func register(on router: RouteTable) {
         router.post("/v1/chat/completions") { request, context in try await handleWatchingClient(.openAI(.chatCompletions), request, context) }
         router.post("/v1/completions") { request, context in try await handleWatchingClient(.openAI(.completions), request, context) }
         router.post("/v1/embeddings") { request, context in try await handleWatchingClient(.openAI(.embeddings), request, context) }
@@ -370,7 +370,7 @@ package struct ProxyController: Sendable {
             }
         }
         var headers = headers
-        headers[.contentType] = call.translates ? "application/json" : (response.header("content-type") ?? "application/json")
+        headers.set(.contentType, to: call.translates ? "application/json" : (response.header("content-type") ?? "application/json"))
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
