@@ -147,3 +147,41 @@ extension ConnectionHandlingTests {
         }
     }
 }
+
+extension ConnectionHandlingTests {
+    /// A stream has no length: it goes out chunked (`HTTP1ResponseEncoding`), each chunk's size line
+    /// true to its bytes, ended by the last chunk, and the connection then serves the next request.
+    @Test func aStreamedAnswerIsChunkedOnTheWire() async throws {
+        try await RouterHarness.run { router in
+            let body = #"{"model":"echo","stream":true,"messages":[{"role":"user","content":"chunks"}]}"#
+            let stream = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n\r\n" + body
+            let raw = try await RawClient.run(port: router.routerPort) { client -> String in
+                client.send(stream + Self.chat("after", closing: true))
+                return client.readUntilClosed()
+            }
+            #expect(Self.statuses(raw) == [200, 200], "\(raw.prefix(400))")
+            let headEnd = try #require(raw.range(of: "\r\n\r\n"))
+            let head = raw[..<headEnd.lowerBound].lowercased()
+            #expect(head.contains("transfer-encoding: chunked") && !head.contains("content-length"), "\(head)")
+            // Decode the chunks: each size line, that many bytes, CRLF; a zero size ends the body.
+            var rest = Array(raw[headEnd.upperBound...].utf8)
+            var decoded: [UInt8] = []
+            while true {
+                let lineEnd = try #require(rest.firstIndex(of: UInt8(ascii: "\r")))
+                let size = try #require(Int(String(decoding: rest[..<lineEnd], as: UTF8.self), radix: 16))
+                rest.removeFirst(lineEnd + 2)
+                if size == 0 {
+                    #expect(Array(rest.prefix(2)) == Array("\r\n".utf8), "no CRLF after the last chunk")
+                    rest.removeFirst(2)
+                    break
+                }
+                decoded += rest.prefix(size)
+                #expect(Array(rest[size..<(size + 2)]) == Array("\r\n".utf8), "a chunk is not followed by CRLF")
+                rest.removeFirst(size + 2)
+            }
+            let events = String(decoding: decoded, as: UTF8.self)
+            #expect(events.contains("data: [DONE]"), "\(events)")
+            #expect(String(decoding: rest, as: UTF8.self).hasPrefix("HTTP/1.1 200"), "the next answer follows the last chunk")
+        }
+    }
+}

@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// The last handler of a client connection, right after NIO's HTTP/1.1 codec: hands each request
+/// The last handler of a client connection, right after NIO's HTTP/1.1 request decoder: hands each request
 /// to the router's responder in a task of its own, writes the response straight to the channel,
 /// and keeps the connection's rules (keep-alive, pipelining, idle timeout, graceful shutdown).
 ///
@@ -17,8 +17,9 @@ import NIOHTTPTypesHTTP1
 /// buffer; a body still arriving when the read ends is streamed to the handler as it comes.
 final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Responses leave as bytes (`HTTP1ResponseEncoding`): there is no response encoder.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum RequestState {
         /// Between requests (or the current one fully read).
@@ -125,7 +126,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         guard case .collecting(let head, let body) = request else { return }
         // curl sends `Expect: 100-continue` before a body over 1 MB and waits a second for it.
         if body == nil, head.headerFields.anyValue(.expect, says: "100-continue") {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: HTTP1ResponseEncoding.continueHead)), promise: nil)
         }
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         if let body { continuation.yield(body) }
@@ -161,14 +162,18 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// On the loop, after the last body part: ends the response, then closes or goes on with the
     /// next pipelined request.
-    fileprivate func responseEnded(_ channel: any Channel, trailers: HTTPFields?, closing: Bool) {
+    fileprivate func responseEnded(_ channel: any Channel, trailers: HTTPFields?, chunked: Bool, closing: Bool) {
         responding = false
         if case .streaming(let continuation, _) = request {
             // The handler answered without reading all of the body; nobody will now.
             continuation.finish()
             request = .draining
         }
-        channel.writeAndFlush(HTTPServerResponsePart.end(trailers.map(HTTPHeaders.init)), promise: nil)
+        if chunked {
+            channel.writeAndFlush(HTTP1ResponseEncoding.lastChunk(trailers: trailers, allocator: channel.allocator), promise: nil)
+        } else {
+            channel.flush()
+        }
         guard !(closing || closeAfterResponse || inputClosed) else {
             channel.close(promise: nil)
             return
@@ -189,9 +194,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func badRequest(_ context: ChannelHandlerContext) {
         responding = true
         request = .draining
-        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["connection": "close", "content-length": "0"])
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: HTTP1ResponseEncoding.badRequest)), promise: nil)
         context.close(promise: nil)
     }
 
@@ -304,14 +307,16 @@ private func respond(
     }
     response.headers.set(.date, to: HTTPDate.now())
     let closing = response.headers.anyValue(.connection, says: "close")
-    let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil) { trailers in
+    var head = channel.allocator.buffer(capacity: 0)
+    let chunked = HTTP1ResponseEncoding.writeHead(response.head, headOnly: headOnly, into: &head)
+    let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil, chunked: chunked) { trailers in
         if channel.eventLoop.inEventLoop {
-            handler.value.responseEnded(channel, trailers: trailers, closing: closing)
+            handler.value.responseEnded(channel, trailers: trailers, chunked: chunked, closing: closing)
         } else {
-            channel.eventLoop.execute { handler.value.responseEnded(channel, trailers: trailers, closing: closing) }
+            channel.eventLoop.execute { handler.value.responseEnded(channel, trailers: trailers, chunked: chunked, closing: closing) }
         }
     }
-    channel.write(HTTPServerResponsePart.head(HTTPResponseHead(response.head)), promise: nil)
+    channel.write(head, promise: nil)
     do {
         if headOnly {
             try await writer.finish(nil)
@@ -331,16 +336,19 @@ private func respond(
 struct ChannelResponseBodyWriter: ResponseBodyWriter {
     let channel: any Channel
     let flushesEachPart: Bool
+    /// Each part goes as a chunk (`transfer-encoding: chunked`), else as it is.
+    let chunked: Bool
     let end: @Sendable (HTTPFields?) -> Void
 
     mutating func write(_ buffer: ByteBuffer) async throws {
+        let bytes = chunked ? HTTP1ResponseEncoding.chunk(buffer, allocator: channel.allocator) : buffer
         if flushesEachPart {
             let written = channel.eventLoop.makePromise(of: Void.self)
-            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: written)
+            channel.writeAndFlush(bytes, promise: written)
             // Back-pressure, and a client that has gone shows here as a failed write.
             if !channel.isWritable || !channel.isActive { try await written.futureResult.get() }
         } else {
-            channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+            channel.write(bytes, promise: nil)
         }
     }
 

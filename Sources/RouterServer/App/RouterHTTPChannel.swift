@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// How each client connection is set up: NIO's HTTP/1.1 codec and `RequestDispatchHandler`,
+/// How each client connection is set up: NIO's HTTP/1.1 request decoder and `RequestDispatchHandler`,
 /// which does the rest (see there for why). Hummingbird's `Server` still
 /// listens, accepts, and drains on shutdown (it sends each connection `ChannelShouldQuiesceEvent`).
 struct RouterHTTPChannel: ServerChildChannel {
@@ -25,11 +25,10 @@ struct RouterHTTPChannel: ServerChildChannel {
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
             let pipeline = channel.pipeline.syncOperations
-            // Pipelining is RequestDispatchHandler's: NIO's pipelining handler stops reading the
-            // socket during every response (two epoll_ctl calls per request).
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            // Only NIO's request decoder: responses are written as bytes (HTTP1ResponseEncoding),
+            // and pipelining is RequestDispatchHandler's (NIO's pipelining handler stops reading
+            // the socket during every response: two epoll_ctl calls per request).
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try pipeline.addHandler(
                 RequestDispatchHandler(responder: responder, logger: logger, idleTimeout: idleTimeout.timeAmount, maxBodyBytes: maxBodyBytes))
             return Connection(channel: channel)
