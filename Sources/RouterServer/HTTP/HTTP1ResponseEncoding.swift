@@ -35,7 +35,7 @@ enum HTTP1ResponseEncoding {
         if chunked { size += Self.chunkedField.utf8CodeUnitCount }
 
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
-            var writer = ByteWriter(output: output)
+            var writer = HTTP1ByteWriter(output: output)
             writer.append("HTTP/1.1 ")
             writer.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: code / 100 % 10))
             writer.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: code / 10 % 10))
@@ -108,34 +108,4 @@ enum HTTP1ResponseEncoding {
     /// What the router writes when it has no response of a handler to send.
     static let continueHead: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
     static let badRequest: StaticString = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
-
-    /// Copies strings into a buffer sized beforehand.
-    private struct ByteWriter {
-        let output: UnsafeMutableRawBufferPointer
-        var offset = 0
-
-        mutating func append(_ byte: UInt8) {
-            output[offset] = byte
-            offset += 1
-        }
-
-        mutating func append(_ literal: StaticString) {
-            let count = literal.utf8CodeUnitCount
-            UnsafeMutableRawBufferPointer(rebasing: output[offset..<(offset + count)])
-                .copyMemory(from: UnsafeRawBufferPointer(start: literal.utf8Start, count: count))
-            offset += count
-        }
-
-        mutating func append(_ string: String) {
-            let copied = string.utf8.withContiguousStorageIfAvailable { bytes in
-                UnsafeMutableRawBufferPointer(rebasing: output[offset..<(offset + bytes.count)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
-                return bytes.count
-            }
-            if let copied {
-                offset += copied
-            } else {
-                for byte in string.utf8 { append(byte) }
-            }
-        }
-    }
 }

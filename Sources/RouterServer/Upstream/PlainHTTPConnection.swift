@@ -8,8 +8,9 @@ import NIOHTTP1
 /// has ended the connection goes back to its pool, or is closed when the upstream asked for that.
 final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    /// Requests leave as bytes (`encode`): there is no request encoder.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     typealias BodySequence = NIOThrowingAsyncSequenceProducer<
         ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, BodyDemand
@@ -45,6 +46,14 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// the upstream closing an idle connection as we picked it, and is retried on a fresh one.
     private(set) var hasServedRequest = false
 
+    /// The pipeline's response decoder, told of each request's method as NIO's request encoder
+    /// told it (a HEAD's response has no body).
+    let responseDecoder: HTTPResponseDecoder
+
+    init(responseDecoder: HTTPResponseDecoder) {
+        self.responseDecoder = responseDecoder
+    }
+
     var channel: Channel? { context?.channel }
     var isUsable: Bool {
         if case .idle = state, let channel = context?.channel { return channel.isActive }
@@ -69,20 +78,67 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         state = .waitingForHead(exchange, receivedBytes: false)
         exchange.attach(self)
         let request = exchange.request
-        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.url.target)
-        head.headers.reserveCapacity(request.headers.count + 2)
-        head.headers.add(name: "host", value: request.url.hostHeader)
-        for (name, value) in request.headers { head.headers.add(name: name, value: value) }
-        if let body = request.body {
-            head.headers.add(name: "content-length", value: String(body.readableBytes))
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        } else {
-            if request.method == .POST || request.method == .PUT { head.headers.add(name: "content-length", value: "0") }
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-        }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        responseDecoder.write(data: .head(Self.methodOnlyHead(request.method)))
+        context.writeAndFlush(wrapOutboundOut(Self.encode(request, allocator: context.channel.allocator)), promise: nil)
     }
+
+    /// The request as HTTP/1.1 bytes, head and body in one buffer (one write). `Host` and
+    /// `Content-Length` are the router's own; a `Transfer-Encoding` or `Content-Length` among
+    /// `headers` is dropped, as NIO's request encoder dropped a `Transfer-Encoding` beside a
+    /// length. Names and values were checked in `PlainHTTPClient.send`.
+    static func encode(_ request: PlainHTTPRequest, allocator: ByteBufferAllocator) -> ByteBuffer {
+        func isFraming(_ name: String) -> Bool {
+            switch name.utf8.count {
+            case 4: name.lowercased() == "host"
+            case 14: name.lowercased() == "content-length"
+            case 17: name.lowercased() == "transfer-encoding"
+            default: false
+            }
+        }
+        let length: String? =
+            if let body = request.body { String(body.readableBytes) } else if request.method == .POST || request.method == .PUT { "0" } else { nil }
+        let method = request.method.rawValue
+        var size = method.utf8.count + 1 + request.url.target.utf8.count + 11 + 6 + request.url.hostHeader.utf8.count + 2 + 2
+        for (name, value) in request.headers where !isFraming(name) { size += name.utf8.count + 2 + value.utf8.count + 2 }
+        if let length { size += 16 + length.utf8.count + 2 }
+        var buffer = allocator.buffer(capacity: size + (request.body?.readableBytes ?? 0))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
+            var writer = HTTP1ByteWriter(output: output)
+            writer.append(method)
+            writer.append(" ")
+            writer.append(request.url.target)
+            writer.append(" HTTP/1.1\r\nhost: ")
+            writer.append(request.url.hostHeader)
+            writer.append("\r\n")
+            for (name, value) in request.headers where !isFraming(name) {
+                writer.append(name)
+                writer.append(": ")
+                writer.append(value)
+                writer.append("\r\n")
+            }
+            if let length {
+                writer.append("content-length: ")
+                writer.append(length)
+                writer.append("\r\n")
+            }
+            writer.append("\r\n")
+            return writer.offset
+        }
+        if let body = request.body { buffer.writeImmutableBuffer(body) }
+        return buffer
+    }
+
+    /// What the response decoder needs of a request: its method (a shared head per method).
+    private static func methodOnlyHead(_ method: HTTPMethod) -> HTTPRequestHead {
+        switch method {
+        case .POST: postHead
+        case .GET: getHead
+        default: HTTPRequestHead(version: .http1_1, method: method, uri: "/")
+        }
+    }
+
+    private static let postHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+    private static let getHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
 
     /// The request gave up (timeout, cancellation) before the head arrived: the connection is in an
     /// unknown state, so it is closed.
