@@ -93,6 +93,13 @@ import Testing
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
             let date = try #require(formatter.date(from: String(line.dropFirst(6))), "\(line)")
             #expect(abs(date.timeIntervalSinceNow) < 5)
+            // One of each, written with the head: the request id the access log has.
+            let lines = raw.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n").map { $0.lowercased() }
+            #expect(lines.filter { $0.hasPrefix("date: ") }.count == 1)
+            let ids = lines.filter { $0.hasPrefix("x-request-id: ") }
+            #expect(ids.count == 1)
+            let logged = try #require(await router.log.all(atLeast: 1).first)
+            #expect(ids.first == "x-request-id: " + logged.requestID.lowercased())
         }
     }
 }

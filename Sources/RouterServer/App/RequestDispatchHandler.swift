@@ -94,7 +94,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         case (.head(let head), _):
             closeAfterResponse = !head.isKeepAlive
             do {
-                var converted = try HTTPRequest(head, secure: false, splitCookie: false)
+                var converted = try HTTPRequest(routing: head)
                 // HEAD is answered as GET without the body (`curl -I …/health`).
                 if converted.method == .head { converted.method = .get }
                 headOnly = head.method == .HEAD
@@ -294,8 +294,8 @@ private func respond(
     connection: ClientConnectionWatch, handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
 ) async {
     var response: Response
+    var context = RouterRequestContext(source: .init(channel: channel, logger: logger))
     do {
-        var context = RouterRequestContext(source: .init(channel: channel, logger: logger))
         context.connection = connection
         // Routed as GET; the access log still says what the client sent.
         if headOnly { context.trace.update { $0.method = "HEAD" } }
@@ -305,10 +305,10 @@ private func respond(
         logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
         response = Response(status: .internalServerError)
     }
-    response.headers.set(.date, to: HTTPDate.now())
     let closing = response.headers.anyValue(.connection, says: "close")
     var head = channel.allocator.buffer(capacity: 0)
-    let chunked = HTTP1ResponseEncoding.writeHead(response.head, headOnly: headOnly, into: &head)
+    let chunked = HTTP1ResponseEncoding.writeHead(
+        response.head, requestID: context.requestID, date: HTTPDate.now(), headOnly: headOnly, into: &head)
     let writer = ChannelResponseBodyWriter(channel: channel, flushesEachPart: response.body.contentLength == nil, chunked: chunked) { trailers in
         if channel.eventLoop.inEventLoop {
             handler.value.responseEnded(channel, trailers: trailers, chunked: chunked, closing: closing)

@@ -2,8 +2,9 @@ import HTTPTypes
 import Hummingbird
 import RouterCore
 
-/// Outermost middleware: renders every error in OpenAI's shape, stamps `x-request-id` on every
-/// response, and writes the access-log line of each `/v1/` request.
+/// Outermost middleware: renders every error in OpenAI's shape and writes the access-log line of
+/// each `/v1/` request. (Every response's `x-request-id` is written with its head, by
+/// `HTTP1ResponseEncoding`.)
 package struct RequestMiddleware: RouterMiddleware {
     package typealias Context = RouterRequestContext
     let runtime: RouterRuntime
@@ -38,7 +39,6 @@ package struct RequestMiddleware: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
             response = OpenAIError.internalError("The router hit an unexpected error.").makeResponse()
         }
-        response.headers.set(.requestID, to: context.requestID)
         for field in runtime.accounting.responseHeaders(requestID: context.requestID) where response.headers[HTTPField.Name(field.name)!] == nil {
             response.headers[HTTPField.Name(field.name)!] = field.value
         }
