@@ -145,6 +145,23 @@ import Testing
         }
     }
 
+    @Test mutating func aSingleCandidateIsPlannedAloneOpenOrNot() {
+        var list = candidates(["a/1"])
+        list[0].stats.recordFailure(message: "upstream_status_429", now: clock.at(seconds: 90), retryAfter: .seconds(20))
+        for strategy in RouteStrategy.allCases {
+            var planner = RoutePlanner()
+            let plan = planner.plan(strategy: strategy, candidates: list, now: clock.at(seconds: 100), using: &generator)
+            #expect(plan == [PlannedAttempt(index: 0, target: list[0].target)], "\(strategy): backing off, still the one to try")
+            #expect(planner.roundRobinCounter == 1)
+        }
+        list[0].breaker.recordFailure(now: clock.at(seconds: 95))
+        for strategy in RouteStrategy.allCases {
+            var planner = RoutePlanner()
+            let plan = planner.plan(strategy: strategy, candidates: list, now: clock.at(seconds: 100), using: &generator)
+            #expect(plan == [PlannedAttempt(index: 0, target: list[0].target, isLastResort: true)], "\(strategy): open")
+        }
+    }
+
     @Test mutating func retryAfterTargetsMoveBehindTheRest() {
         var list = candidates(["a/1", "b/2", "c/3"])
         list[0].stats.recordFailure(message: "upstream_status_429", now: clock.at(seconds: 90), retryAfter: .seconds(20))

@@ -61,6 +61,13 @@ package struct RoutePlanner: Sendable, Equatable {
         let counter = roundRobinCounter
         roundRobinCounter &+= 1
 
+        // One candidate (every `provider/model` request): nothing to order, and what `order`
+        // and the filters below would make of it, without their arrays.
+        if candidates.count == 1 {
+            let isLastResort = !candidates[0].breaker.isAdmitting(now: now)
+            return [PlannedAttempt(index: 0, target: candidates[0].target, isLastResort: isLastResort)]
+        }
+
         let admitted = candidates.indices.filter { candidates[$0].breaker.isAdmitting(now: now) }
         guard !admitted.isEmpty else {
             return lastResort(candidates: candidates).map {

@@ -35,9 +35,9 @@ package final class RoutingState: Sendable {
         return state.withLock { state in
             let prices = strategy == .lowestCost ? state.priceTable(for: configuration) : nil
             let candidates = targets.map { target in
-                let entry = state.targets.values[state.entry(target.target, configuration: configuration, now: now)]
+                let index = state.entry(target.target, configuration: configuration, now: now)
                 return RouteCandidate(
-                    target: target, breaker: entry.breaker, stats: entry.stats,
+                    target: target, breaker: state.targets.values[index].breaker, stats: state.targets.values[index].stats,
                     price: prices?.price(provider: target.providerName, model: target.model))
             }
             var generator = SystemRandomNumberGenerator()
