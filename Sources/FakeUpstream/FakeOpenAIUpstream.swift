@@ -24,6 +24,8 @@ package final class FakeOpenAIUpstream: Sendable {
         package var path: String
         package var headers: HTTPFields
         package var body: JSONValue?
+        /// The body's bytes as they came (chat completions only).
+        package var rawBody: String?
     }
 
     private let received = Mutex<[Received]>([])
@@ -88,8 +90,13 @@ package final class FakeOpenAIUpstream: Sendable {
             ])
         }
         router.post("/v1/chat/completions") { request, _ in
-            let body = try await JSONValue.parse(request.body.collect(upTo: 1 << 20).readableBytesView)
-            if self.recordRequests { self.received.withLock { $0.append(Received(path: "/v1/chat/completions", headers: request.headers, body: body)) } }
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let body = try JSONValue.parse(bytes.readableBytesView)
+            if self.recordRequests {
+                self.received.withLock {
+                    $0.append(Received(path: "/v1/chat/completions", headers: request.headers, body: body, rawBody: String(buffer: bytes)))
+                }
+            }
             if let model = body["model"]?.stringValue, let status = self.forcedStatuses.withLock({ $0[model] }) {
                 return Self.error(
                     status: .init(code: status), type: status == 429 ? "rate_limit_exceeded" : "server_error",

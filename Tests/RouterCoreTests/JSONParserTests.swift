@@ -114,3 +114,20 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONRequestModelRangeTests {
+    private func modelText(_ json: String) throws -> String? {
+        let bytes = Array(json.utf8)
+        guard let range = try JSONParser.parseRequest(bytes).modelValue else { return nil }
+        return String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    @Test func theTopLevelModelValueIsFoundWhenItComesOnce() throws {
+        #expect(try modelText(#"{"model":"a/b","messages":[]}"#) == #""a/b""#)
+        #expect(try modelText(#"  { "messages" : [{"model":"inner"}] ,  "model" :   "x\"y"  } "#) == #""x\"y""#)
+        #expect(try modelText(#"{"messages":[{"model":"inner"}]}"#) == nil, "a nested model is not the request's")
+        #expect(try modelText(#"{"model":"a","model":"b"}"#) == nil, "a repeated key: the request is serialised again")
+        #expect(try modelText(#"[{"model":"a"}]"#) == nil)
+        #expect(try JSONParser.parseRequest(Array(#"{"model":"a/b"}"#.utf8)).value == JSONParser.parse(Array(#"{"model":"a/b"}"#.utf8)))
+    }
+}

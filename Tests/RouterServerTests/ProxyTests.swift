@@ -59,6 +59,20 @@ struct ProxyTests {
         }
     }
 
+    @Test func aRequestGoesUpstreamAsTheClientWroteItWithOnlyTheModelReplaced() async throws {
+        try await RouterHarness.run { harness in
+            let body = "{ \"temperature\": 0.5000, \"messages\" : [ {\"role\":\"user\",\"content\":\"Hi \\u00e9\"} ],\n  \"model\": \"fake/gpt-test\", \"seed\": 12345678901234567890 }"
+            #expect(try await harness.post("/v1/chat/completions", json: body).status == 200)
+            let sent = try #require(harness.upstream.requests.last)
+            #expect(sent.rawBody == body.replacingOccurrences(of: "\"fake/gpt-test\"", with: "\"gpt-test\""))
+            // A stream's request changes more than its model (usage is asked for): serialised anew.
+            _ = try await harness.stream("/v1/chat/completions", json: body.replacingOccurrences(of: "\"temperature\"", with: "\"stream\": true, \"temperature\""))
+            let streamed = try #require(harness.upstream.requests.last)
+            #expect(streamed.body?["model"]?.stringValue == "gpt-test")
+            #expect(streamed.body?["stream_options"]?["include_usage"]?.boolValue == true)
+        }
+    }
+
     @Test func usageIsCapturedButHiddenFromClientsThatDidNotAsk() async throws {
         try await RouterHarness.run { harness in
             let response = try await harness.stream(

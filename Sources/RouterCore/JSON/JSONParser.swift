@@ -13,13 +13,23 @@ package struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// Where the value of the top-level object's `"model"` member is, and how often that key came.
+    private var modelValue: Range<Int>?
+    private var modelKeys = 0
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     package static func parse(_ data: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
-        let result: Result<JSONValue, SyntaxError> =
+        try parseRequest(data).value
+    }
+
+    /// `parse`, and where in `data` (byte offsets) the value of the top-level object's `"model"`
+    /// member is, when that key came exactly once: the proxy then sends the client's own bytes
+    /// with just that value replaced, instead of serialising the whole request again.
+    package static func parseRequest(_ data: some Collection<UInt8>) throws(SyntaxError) -> ParsedRequest {
+        let result: Result<ParsedRequest, SyntaxError> =
             data.withContiguousStorageIfAvailable { buffer in
                 Self.parse(buffer: buffer)
             } ?? Array(data).withUnsafeBufferPointer { buffer in
@@ -53,14 +63,20 @@ package struct JSONParser {
         }
     }
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, SyntaxError> {
+    /// A struct, not a tuple: a tuple type's metadata is looked up at run time on every call.
+    package struct ParsedRequest {
+        package var value: JSONValue
+        package var modelValue: Range<Int>?
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<ParsedRequest, SyntaxError> {
         var parser = JSONParser(bytes: buffer)
         do throws(SyntaxError) {
             parser.skipWhitespace()
             let value = try parser.parseValue()
             parser.skipWhitespace()
             guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-            return .success(value)
+            return .success(ParsedRequest(value: value, modelValue: parser.modelKeys == 1 ? parser.modelValue : nil))
         } catch {
             return .failure(error)
         }
@@ -209,7 +225,12 @@ package struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
+            let valueStart = index
             members.append((key, try parseValue()))
+            if depth == 1, key == "model" {
+                modelKeys += 1
+                modelValue = valueStart..<index
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {

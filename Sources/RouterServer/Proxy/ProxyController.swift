@@ -67,7 +67,7 @@ package struct ProxyController: Sendable {
         let trace = context.trace
         let deadline = trace.start + configuration.server.requestTimeout
 
-        let json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
+        let (json, original) = try await readJSONBody(request, context, limit: configuration.server.maxBody)
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
@@ -108,7 +108,8 @@ package struct ProxyController: Sendable {
             let credential = snapshot.credentials[provider.name]
             let call: UpstreamCall
             do {
-                call = try UpstreamCall.prepare(format, json: json, stream: stream, provider: provider, model: target.model, credential: credential)
+                call = try UpstreamCall.prepare(
+                    format, json: json, original: original, stream: stream, provider: provider, model: target.model, credential: credential)
             } catch let error as OpenAIError {
                 // The request cannot be expressed for this provider (e.g. embeddings on anthropic).
                 if plan.count == 1 { throw error }
@@ -203,7 +204,7 @@ package struct ProxyController: Sendable {
     func countTokens(_ request: Request, _ context: RouterRequestContext) async throws -> Response {
         let snapshot = runtime.snapshot
         let configuration = snapshot.configuration
-        var json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
+        var (json, _) = try await readJSONBody(request, context, limit: configuration.server.maxBody)
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
@@ -391,8 +392,9 @@ package struct ProxyController: Sendable {
     // MARK: Helpers
 
     /// Reads the request body (413 past `limit`, 408 when it is still arriving after
-    /// `bodyTimeout`) and parses it as a JSON object (400 otherwise).
-    func readJSONBody(_ request: Request, _ context: RouterRequestContext, limit: Int) async throws -> JSONValue {
+    /// `bodyTimeout`) and parses it as a JSON object (400 otherwise). Also returns the body as it
+    /// came when its `model` can be replaced in place (`UpstreamCall.prepare`).
+    func readJSONBody(_ request: Request, _ context: RouterRequestContext, limit: Int) async throws -> (JSONValue, ClientRequestBody?) {
         if let length = request.headers.firstValue(.contentLength).flatMap({ Int($0) }), length > limit {
             throw OpenAIError.bodyTooLarge(limit: limit)
         }
@@ -421,8 +423,10 @@ package struct ProxyController: Sendable {
         }
         let buffer = collected ?? ByteBuffer()
         let json: JSONValue
+        let modelValue: Range<Int>?
         do {
-            json = try JSONValue.parse(buffer.readableBytesView)
+            let parsed = try JSONParser.parseRequest(buffer.readableBytesView)
+            (json, modelValue) = (parsed.value, parsed.modelValue)
         } catch {
             throw OpenAIError.invalidRequest(
                 "We could not parse the JSON body of your request. The body must be a JSON object (Content-Type: application/json).",
@@ -432,7 +436,7 @@ package struct ProxyController: Sendable {
         guard case .object = json else {
             throw OpenAIError.invalidRequest("The request body must be a JSON object.", code: "invalid_json")
         }
-        return json
+        return (json, modelValue.map { ClientRequestBody(bytes: buffer, modelValue: $0) })
     }
 
     private static func collect(_ chunks: UpstreamChunks, limit: Int) async -> ByteBuffer {

@@ -26,9 +26,33 @@ package struct UpstreamCall: Sendable {
     package static let anthropicVersion = "2023-06-01"
 
     /// Builds the upstream request; throws an `OpenAIError` when this provider cannot serve it.
+    /// When the request goes on in its own format and only its model changes (`original`, a body
+    /// whose `model` came once), the client's bytes are sent with just that value replaced:
+    /// re-serialising the parsed request was ~3% of a proxied request's instructions, and the
+    /// upstream now sees the request exactly as the client wrote it.
     package static func prepare(
-        _ clientFormat: ClientFormat, json: JSONValue, stream: Bool, provider: ProviderSettings, model: String, credential: String?
+        _ clientFormat: ClientFormat, json: JSONValue, original: ClientRequestBody? = nil, stream: Bool, provider: ProviderSettings,
+        model: String, credential: String?
     ) throws -> UpstreamCall {
+        if let original, provider.type != .mock {
+            switch (clientFormat, provider.type == .anthropic) {
+            case (.openAI(let endpoint), false) where !stream:
+                return UpstreamCall(
+                    clientFormat: clientFormat, upstreamFormat: .openAI,
+                    destination: .http(
+                        url: OpenAICompatibleProvider.url(provider, endpoint),
+                        headers: OpenAICompatibleProvider.headers(provider, credential: credential, stream: stream),
+                        body: original.replacingModel(with: model), timeout: provider.timeout))
+            case (.anthropicMessages, true):
+                return UpstreamCall(
+                    clientFormat: clientFormat, upstreamFormat: .anthropic,
+                    destination: .http(
+                        url: provider.baseURL + "/messages", headers: anthropicHeaders(provider, credential: credential, stream: stream),
+                        body: original.replacingModel(with: model), timeout: provider.timeout))
+            default:
+                break
+            }
+        }
         var json = json
         json["model"] = .string(model)
         let upstreamFormat: WireFormat = provider.type == .anthropic ? .anthropic : .openAI
@@ -73,21 +97,27 @@ package struct UpstreamCall: Sendable {
                     body: body, timeout: provider.timeout)
             )
         case .anthropic:
-            var headers: [(name: String, value: String)] = [
-                ("content-type", "application/json"),
-                ("accept", stream ? "text/event-stream" : "application/json"),
-                ("anthropic-version", anthropicVersion),
-            ]
-            if let credential, !credential.isEmpty { headers.append(("x-api-key", credential)) }
-            for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) {
-                headers.removeAll { $0.name.lowercased() == name.lowercased() }
-                headers.append((name, value))
-            }
             return UpstreamCall(
                 clientFormat: clientFormat, upstreamFormat: .anthropic,
-                destination: .http(url: provider.baseURL + "/messages", headers: headers, body: body, timeout: provider.timeout)
+                destination: .http(
+                    url: provider.baseURL + "/messages", headers: anthropicHeaders(provider, credential: credential, stream: stream), body: body,
+                    timeout: provider.timeout)
             )
         }
+    }
+
+    private static func anthropicHeaders(_ provider: ProviderSettings, credential: String?, stream: Bool) -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("content-type", "application/json"),
+            ("accept", stream ? "text/event-stream" : "application/json"),
+            ("anthropic-version", anthropicVersion),
+        ]
+        if let credential, !credential.isEmpty { headers.append(("x-api-key", credential)) }
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) {
+            headers.removeAll { $0.name.lowercased() == name.lowercased() }
+            headers.append((name, value))
+        }
+        return headers
     }
 
     package func send(using transport: UpstreamTransport) async throws(UpstreamError) -> UpstreamResponse {
@@ -150,5 +180,30 @@ package struct UpstreamCall: Sendable {
         } catch {
             throw OpenAIError.invalidRequest(error.message, param: error.param, code: "unsupported_content")
         }
+    }
+}
+
+/// A client's JSON request body as it came, and where its top-level `model` value is (a key
+/// that came exactly once; `JSONParser.parseRequest`).
+package struct ClientRequestBody: Sendable {
+    package var bytes: ByteBuffer
+    /// Byte offsets in `bytes`' readable bytes.
+    package var modelValue: Range<Int>
+
+    package init(bytes: ByteBuffer, modelValue: Range<Int>) {
+        self.bytes = bytes
+        self.modelValue = modelValue
+    }
+
+    /// The body with the model value replaced by `model` as a JSON string; all else byte for byte.
+    package func replacingModel(with model: String) -> ByteBuffer {
+        var value: [UInt8] = []
+        JSONSerializer.writeString(model, into: &value)
+        var body = ByteBuffer()
+        body.reserveCapacity(bytes.readableBytes - modelValue.count + value.count)
+        body.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex, length: modelValue.lowerBound)!)
+        body.writeBytes(value)
+        body.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex + modelValue.upperBound, length: bytes.readableBytes - modelValue.upperBound)!)
+        return body
     }
 }
