@@ -21,7 +21,7 @@ final class PlainHTTPExchange {
 
     let request: PlainHTTPRequest
     private let promise: EventLoopPromise<UpstreamResponse>
-    private var deadline: Scheduled<Void>?
+    private var deadline: NIOScheduledCallback?
     private var connection: PlainHTTPConnection?
     private(set) var isSettled = false
 
@@ -29,9 +29,20 @@ final class PlainHTTPExchange {
         self.request = request
         self.promise = promise
         let loop = promise.futureResult.eventLoop
-        let this = NIOLoopBound(self, eventLoop: loop)
-        self.deadline = loop.scheduleTask(in: timeout) {
-            this.value.fail(.upstream(UpstreamError(kind: .timeout, message: "timed out")))
+        // A scheduled callback rather than `scheduleTask`, which made a promise and a future (and
+        // looked up their generic metadata) for every request: ~2,000 instructions.
+        do {
+            self.deadline = try loop.scheduleCallback(in: timeout, handler: Deadline(exchange: NIOLoopBound(self, eventLoop: loop)))
+        } catch {
+            fail(.upstream(UpstreamError(kind: .connectionClosed, message: "the event loop is shutting down")))
+        }
+    }
+
+    private struct Deadline: NIOScheduledCallbackHandler, Sendable {
+        let exchange: NIOLoopBound<PlainHTTPExchange>
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            exchange.value.fail(.upstream(UpstreamError(kind: .timeout, message: "timed out")))
         }
     }
 
