@@ -34,28 +34,18 @@ package struct UpstreamCall: Sendable {
         _ clientFormat: ClientFormat, json: JSONValue, original: ClientRequestBody? = nil, stream: Bool, provider: ProviderSettings,
         model: String, credential: String?
     ) throws -> UpstreamCall {
-        if let original, provider.type != .mock {
-            switch (clientFormat, provider.type == .anthropic) {
-            case (.openAI(let endpoint), false) where !stream:
-                return UpstreamCall(
-                    clientFormat: clientFormat, upstreamFormat: .openAI,
-                    destination: .http(
-                        url: OpenAICompatibleProvider.url(provider, endpoint),
-                        headers: OpenAICompatibleProvider.headers(provider, credential: credential, stream: stream),
-                        body: original.replacingModel(with: model), timeout: provider.timeout))
-            case (.anthropicMessages, true):
-                return UpstreamCall(
-                    clientFormat: clientFormat, upstreamFormat: .anthropic,
-                    destination: .http(
-                        url: provider.baseURL + "/messages", headers: anthropicHeaders(provider, credential: credential, stream: stream),
-                        body: original.replacingModel(with: model), timeout: provider.timeout))
-            default:
-                break
-            }
-        }
-        var json = json
-        json["model"] = .string(model)
         let upstreamFormat: WireFormat = provider.type == .anthropic ? .anthropic : .openAI
+        // The client's own bytes, only the model replaced, where nothing else about the request
+        // changes on its way (a stream to an OpenAI-style upstream gains `stream_options`).
+        let keepsClientBytes =
+            switch (clientFormat, upstreamFormat) {
+            case (.openAI, .openAI): provider.type != .mock && !stream
+            case (.anthropicMessages, .anthropic): true
+            default: false
+            }
+        let clientBytes = keepsClientBytes ? original?.replacingModel(with: model) : nil
+        var json = json
+        if clientBytes == nil { json["model"] = .string(model) }
 
         // The request in the upstream's format, and which OpenAI endpoint it goes to.
         let endpoint: Endpoint
@@ -86,7 +76,7 @@ package struct UpstreamCall: Sendable {
         if provider.type == .mock {
             return UpstreamCall(clientFormat: clientFormat, upstreamFormat: .openAI, destination: .mock(endpoint, json, model: model))
         }
-        let body = ByteBuffer(bytes: json.serialized())
+        let body = clientBytes ?? ByteBuffer(bytes: json.serialized())
         switch upstreamFormat {
         case .openAI:
             return UpstreamCall(
