@@ -139,3 +139,12 @@ extension AccessLogRecordTests {
         #expect(direct(.nan) == "null")
     }
 }
+
+extension AccessLogNumberTests {
+    @Test func stringsAreEscapedForAJSONLineDeleteIncluded() {
+        var bytes: [UInt8] = []
+        AccessLogJSON.appendString("a\"b\\c\nd\re\tf\u{01}g\u{7F}h é ✓", to: &bytes)
+        AccessLogJSON.appendString(nil, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == #""a\"b\\c\nd\re\tf\u0001g\u007fh é ✓"null"#)
+    }
+}

@@ -51,13 +51,15 @@ package enum JSONSerializer {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    package static func writeString(_ string: String, into output: inout [UInt8]) {
+    /// `escapingDelete` also writes DEL (0x7F) as `\u007f`, for text read in terminals (the
+    /// access log); JSON only requires the escapes below 0x20.
+    package static func writeString(_ string: String, into output: inout [UInt8], escapingDelete: Bool = false) {
         output.append(UInt8(ascii: "\""))
         // Runs that need no escape (nearly every string is one) are copied whole from the
         // string's own bytes: byte by byte this was ~1% of a proxied request's instructions.
         let copied: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
             var runStart = 0
-            for index in 0..<bytes.count where needsEscape(bytes[index]) {
+            for index in 0..<bytes.count where needsEscape(bytes[index], escapingDelete) {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 appendEscape(of: bytes[index], to: &output)
                 runStart = index + 1
@@ -66,14 +68,14 @@ package enum JSONSerializer {
         }
         if copied == nil {
             for byte in string.utf8 {
-                if needsEscape(byte) { appendEscape(of: byte, to: &output) } else { output.append(byte) }
+                if needsEscape(byte, escapingDelete) { appendEscape(of: byte, to: &output) } else { output.append(byte) }
             }
         }
         output.append(UInt8(ascii: "\""))
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    private static func needsEscape(_ byte: UInt8, _ escapingDelete: Bool) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (escapingDelete && byte == 0x7F)
     }
 
     private static func appendEscape(of byte: UInt8, to output: inout [UInt8]) {

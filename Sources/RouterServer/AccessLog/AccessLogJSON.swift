@@ -1,40 +1,14 @@
+import RouterCore
+
 /// The JSON writing shared by log lines and `usage --json`: minimal escaping, UTF-8 passed through.
 enum AccessLogJSON {
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
+    /// A JSON string, or `null`. DEL is escaped too, so a log line holds no raw control byte.
     static func appendString(_ value: String?, to bytes: inout [UInt8]) {
-        guard var value else {
+        guard let value else {
             appendLiteral("null", to: &bytes)
             return
         }
-        // Over the string's own bytes (`withUTF8` makes them contiguous if they were not): walking
-        // `value.utf8` was ~600 instructions a field, nine fields a line.
-        value.withUTF8 { utf8 in
-            bytes.append(UInt8(ascii: "\""))
-            // Nearly every value needs no escaping: copy it in one go.
-            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
-                bytes.append(contentsOf: utf8)
-                bytes.append(UInt8(ascii: "\""))
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): appendLiteral(#"\""#, to: &bytes)
-                case UInt8(ascii: "\\"): appendLiteral(#"\\"#, to: &bytes)
-                case UInt8(ascii: "\n"): appendLiteral(#"\n"#, to: &bytes)
-                case UInt8(ascii: "\r"): appendLiteral(#"\r"#, to: &bytes)
-                case UInt8(ascii: "\t"): appendLiteral(#"\t"#, to: &bytes)
-                case 0..<0x20, 0x7F:
-                    appendLiteral(#"\u00"#, to: &bytes)
-                    bytes.append(hexDigits[Int(byte >> 4)])
-                    bytes.append(hexDigits[Int(byte & 0x0F)])
-                default:
-                    // Multi-byte UTF-8 passes through unchanged: JSON text is UTF-8.
-                    bytes.append(byte)
-                }
-            }
-            bytes.append(UInt8(ascii: "\""))
-        }
+        JSONSerializer.writeString(value, into: &bytes, escapingDelete: true)
     }
 
     /// A literal's bytes in one copy (`append(contentsOf: "…".utf8)` iterated the view).
