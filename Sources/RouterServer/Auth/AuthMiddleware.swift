@@ -77,12 +77,7 @@ package struct AuthMiddleware: RouterMiddleware {
         let bytes = authorization.utf8
         guard let schemeStart = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }) else { return nil }
         let schemeEnd = bytes[schemeStart...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
-        guard bytes.distance(from: schemeStart, to: schemeEnd) == 6 else { return nil }
-        var position = schemeStart
-        for expected in "bearer".utf8 {
-            guard bytes[position] | 0x20 == expected else { return nil }
-            bytes.formIndex(after: &position)
-        }
+        guard equalsIgnoringASCIICase(bytes[schemeStart..<schemeEnd], "bearer") else { return nil }
         let token = trimmingWhitespace(authorization[schemeEnd...])
         return token.isEmpty ? nil : token
     }

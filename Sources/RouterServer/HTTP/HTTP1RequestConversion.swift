@@ -20,7 +20,7 @@ extension HTTPRequest {
         var authority: String?
         for (name, value) in head.headers {
             // The first Host is the authority (a pseudo-field), not a field, as the library does.
-            if authority == nil, Self.isHost(name) {
+            if authority == nil, equalsIgnoringASCIICase(name.utf8, "host") {
                 authority = value
                 continue
             }
@@ -29,13 +29,5 @@ extension HTTPRequest {
             fields.append(HTTPField(name: fieldName, value: value))
         }
         self.init(method: try Method(head.method), scheme: "http", authority: authority, path: head.uri, headerFields: fields)
-    }
-
-    private static func isHost(_ name: String) -> Bool {
-        var bytes = name.utf8.makeIterator()
-        for expected in "host".utf8 {
-            guard let byte = bytes.next(), byte | 0x20 == expected else { return false }
-        }
-        return bytes.next() == nil
     }
 }

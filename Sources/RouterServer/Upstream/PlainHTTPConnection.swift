@@ -88,12 +88,8 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// length. Names and values were checked in `PlainHTTPClient.send`.
     static func encode(_ request: PlainHTTPRequest, allocator: ByteBufferAllocator) -> ByteBuffer {
         func isFraming(_ name: String) -> Bool {
-            switch name.utf8.count {
-            case 4: name.lowercased() == "host"
-            case 14: name.lowercased() == "content-length"
-            case 17: name.lowercased() == "transfer-encoding"
-            default: false
-            }
+            equalsIgnoringASCIICase(name.utf8, "host") || equalsIgnoringASCIICase(name.utf8, "content-length")
+                || equalsIgnoringASCIICase(name.utf8, "transfer-encoding")
         }
         let length: String? =
             if let body = request.body { String(body.readableBytes) } else if request.method == .POST || request.method == .PUT { "0" } else { nil }

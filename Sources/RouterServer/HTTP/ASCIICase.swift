@@ -1,0 +1,12 @@
+/// Whether `bytes` spell `lowercase` with its letters in either case: a header name or an auth
+/// scheme read off the wire, compared without lowercasing it into a new string.
+func equalsIgnoringASCIICase(_ bytes: some Collection<UInt8>, _ lowercase: StaticString) -> Bool {
+    guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+    var expected = lowercase.utf8Start
+    for byte in bytes {
+        let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+        guard folded == expected.pointee else { return false }
+        expected += 1
+    }
+    return true
+}
