@@ -1,5 +1,6 @@
 /// Whether `bytes` spell `lowercase` with its letters in either case: a header name or an auth
 /// scheme read off the wire, compared without lowercasing it into a new string.
+@inline(__always)
 func equalsIgnoringASCIICase(_ bytes: some Collection<UInt8>, _ lowercase: StaticString) -> Bool {
     guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
     var expected = lowercase.utf8Start

@@ -88,8 +88,13 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// length. Names and values were checked in `PlainHTTPClient.send`.
     static func encode(_ request: PlainHTTPRequest, allocator: ByteBufferAllocator) -> ByteBuffer {
         func isFraming(_ name: String) -> Bool {
-            equalsIgnoringASCIICase(name.utf8, "host") || equalsIgnoringASCIICase(name.utf8, "content-length")
-                || equalsIgnoringASCIICase(name.utf8, "transfer-encoding")
+            // By length first: most names are none of the three.
+            switch name.utf8.count {
+            case 4: equalsIgnoringASCIICase(name.utf8, "host")
+            case 14: equalsIgnoringASCIICase(name.utf8, "content-length")
+            case 17: equalsIgnoringASCIICase(name.utf8, "transfer-encoding")
+            default: false
+            }
         }
         let length: String? =
             if let body = request.body { String(body.readableBytes) } else if request.method == .POST || request.method == .PUT { "0" } else { nil }
