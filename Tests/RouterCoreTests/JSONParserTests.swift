@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func serializationRoundTripsAndFoundationAgrees() throws {
-        var generator = RoutingSeededGenerator(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for _ in 0..<300 {
             let value = Self.randomValue(depth: 0, using: &generator)
             let bytes = value.serialized()
@@ -96,7 +96,7 @@ import Testing
         #expect(text == #""a\"\\\n\u0001é""#)
     }
 
-    static func randomValue(depth: Int, using generator: inout RoutingSeededGenerator) -> JSONValue {
+    static func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
         let choice = depth > 3 ? Int.random(in: 0..<5, using: &generator) : Int.random(in: 0..<7, using: &generator)
         switch choice {
         case 0: return .null

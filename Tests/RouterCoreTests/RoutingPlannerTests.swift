@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct RoutingPlannerTests {
     let clock = RoutingFakeClock()
-    var generator = RoutingSeededGenerator(seed: 42)
+    var generator = SeededGenerator(seed: 42)
 
     private func candidates(_ names: [String], weights: [Double]? = nil) -> [RouteCandidate] {
         names.enumerated().map { position, name in

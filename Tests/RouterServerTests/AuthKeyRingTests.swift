@@ -91,13 +91,13 @@ struct AuthKeyRingTests {
     @Test func theKeyIsTakenFromBearerThenXAPIKey() {
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a"]) == "lr-a")
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "BEARER   lr-a  "]) == "lr-a")
-        #expect(AuthMiddleware.presentedKey(in: [AuthMiddleware.apiKeyField: " lr-b "]) == "lr-b")
-        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Basic abc", AuthMiddleware.apiKeyField: "lr-b"]) == "lr-b")
-        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a", AuthMiddleware.apiKeyField: "lr-b"]) == "lr-a")
+        #expect(AuthMiddleware.presentedKey(in: [.apiKey: " lr-b "]) == "lr-b")
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Basic abc", .apiKey: "lr-b"]) == "lr-b")
+        #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a", .apiKey: "lr-b"]) == "lr-a")
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer"]) == nil)
         // Unicode space separators count as whitespace too (no ASCII shortcut for them).
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer lr-a\u{00A0}"]) == "lr-a")
-        #expect(AuthMiddleware.presentedKey(in: [AuthMiddleware.apiKeyField: "\u{2003}lr-b\t"]) == "lr-b")
+        #expect(AuthMiddleware.presentedKey(in: [.apiKey: "\u{2003}lr-b\t"]) == "lr-b")
         #expect(AuthMiddleware.presentedKey(in: [.authorization: " bearer \t lr-a"]) == "lr-a")
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearerx lr-a"]) == nil)
         #expect(AuthMiddleware.presentedKey(in: [.authorization: "Bearer \u{00A0}"]) == nil)

@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// The last handler of a client connection, right after NIO's HTTP/1.1 request decoder: hands each request
+/// A client connection's only handler: parses its requests (`HTTP1RequestParser`), hands each
 /// to the router's responder in a task of its own, writes the response straight to the channel,
 /// and keeps the connection's rules (keep-alive, pipelining, idle timeout, graceful shutdown).
 ///
@@ -16,7 +16,7 @@ import NIOHTTPTypesHTTP1
 /// the same read as its head (every small JSON request) is dispatched with its body in one
 /// buffer; a body still arriving when the read ends is streamed to the handler as it comes.
 final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     /// Responses leave as bytes (`HTTP1ResponseEncoding`): there is no response encoder.
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -53,7 +53,8 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// The request in progress is a HEAD: its response goes out without the body.
     private var headOnly = false
     /// Requests a client sent before the response to its previous one: answered in order.
-    private var pipelined = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1)
+    private var pipelined = CircularBuffer<HTTP1RequestPart>(initialCapacity: 1)
+    private var parser = HTTP1RequestParser()
     private var readsHeld = false
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
@@ -70,12 +71,18 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     // MARK: Reading requests
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        lastActivity = .now()
-        if !pipelined.isEmpty || (responding && isBetweenRequests) {
-            pipelined.append(part)
-        } else {
-            handle(part, context: context)
+        parser.append(unwrapInboundIn(data))
+        do {
+            while let part = try parser.next() {
+                lastActivity = .now()
+                if !pipelined.isEmpty || (responding && isBetweenRequests) {
+                    pipelined.append(part)
+                } else {
+                    handle(part, context: context)
+                }
+            }
+        } catch {
+            unparsable(context, error)
         }
     }
 
@@ -89,19 +96,14 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         return false
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: HTTP1RequestPart, context: ChannelHandlerContext) {
         switch (part, request) {
-        case (.head(let head), _):
-            closeAfterResponse = !head.isKeepAlive
-            do {
-                var converted = try HTTPRequest(routing: head)
-                // HEAD is answered as GET without the body (`curl -I …/health`).
-                if converted.method == .head { converted.method = .get }
-                headOnly = head.method == .HEAD
-                request = .collecting(converted, nil)
-            } catch {
-                badRequest(context)  // a method or path HTTP types cannot hold
-            }
+        case (.head(var head, let keepAlive), _):
+            closeAfterResponse = !keepAlive
+            // HEAD is answered as GET without the body (`curl -I …/health`).
+            headOnly = head.method == .head
+            if headOnly { head.method = .get }
+            request = .collecting(head, nil)
         case (.body(let part), .collecting(let head, var body)):
             request = .idle  // so `body` is uniquely referenced while it grows
             if body == nil { body = part } else { body!.writeImmutableBuffer(part) }
@@ -191,10 +193,20 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    private func badRequest(_ context: ChannelHandlerContext) {
+    /// A request that cannot be parsed gets 400 (431 for an oversized head) and the connection is
+    /// closed, as Hummingbird did; with a response already under way (a body cut short by the
+    /// client or by `readJSONBody`'s 408), it is closed once that response has gone out.
+    private func unparsable(_ context: ChannelHandlerContext, _ error: HTTP1RequestParser.Failure) {
+        endBodyStream(throwing: error)
+        if responding {
+            closeAfterResponse = true
+            pipelined.removeAll()
+            return
+        }
         responding = true
         request = .draining
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: HTTP1ResponseEncoding.badRequest)), promise: nil)
+        let answer = error == .headTooLarge ? HTTP1ResponseEncoding.headTooLarge : HTTP1ResponseEncoding.badRequest
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: answer)), promise: nil)
         context.close(promise: nil)
     }
 
@@ -264,18 +276,9 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireChannelInactive()
     }
 
-    /// A request NIO cannot parse gets 400 and the connection is closed (as Hummingbird did); with
-    /// a response already under way (a body cut short by the client or by `readJSONBody`'s 408),
-    /// it is closed once that response has gone out.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         endBodyStream(throwing: error)
-        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
-        if responding {
-            closeAfterResponse = true
-            pipelined.removeAll()
-        } else {
-            badRequest(context)
-        }
+        context.fireErrorCaught(error)
     }
 
     private func endBodyStream(throwing error: any Error) {

@@ -2,10 +2,10 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
-import NIOHTTP1
 
-/// How each client connection is set up: NIO's HTTP/1.1 request decoder and `RequestDispatchHandler`,
-/// which does the rest (see there for why). Hummingbird's `Server` still
+
+/// How each client connection is set up: `RequestDispatchHandler`, which does it all (see there
+/// for why). Hummingbird's `Server` still
 /// listens, accepts, and drains on shutdown (it sends each connection `ChannelShouldQuiesceEvent`).
 struct RouterHTTPChannel: ServerChildChannel {
     struct Connection: ServerChildChannelValue {
@@ -18,18 +18,10 @@ struct RouterHTTPChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
         channel.eventLoop.makeCompletedFuture {
-            // Hummingbird's limits: 80 KiB of headers, 1,000 fields; past them the connection
-            // gets 400 and is closed (RequestDispatchHandler.errorCaught).
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = 80 * 1024
-            limits.maxHeaderListSize = 80 * 1024
-            limits.maxHeaderFieldCount = 1000
-            let pipeline = channel.pipeline.syncOperations
-            // Only NIO's request decoder: responses are written as bytes (HTTP1ResponseEncoding),
-            // and pipelining is RequestDispatchHandler's (NIO's pipelining handler stops reading
-            // the socket during every response: two epoll_ctl calls per request).
-            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
-            try pipeline.addHandler(
+            // One handler: requests are parsed by it (HTTP1RequestParser), responses written as
+            // bytes (HTTP1ResponseEncoding), and pipelining is its own (NIO's pipelining handler
+            // stops reading the socket during every response: two epoll_ctl calls per request).
+            try channel.pipeline.syncOperations.addHandler(
                 RequestDispatchHandler(responder: responder, logger: logger, idleTimeout: idleTimeout.timeAmount, maxBodyBytes: maxBodyBytes))
             return Connection(channel: channel)
         }

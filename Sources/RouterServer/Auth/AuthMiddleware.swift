@@ -18,8 +18,6 @@ package struct AuthMiddleware: RouterMiddleware {
         self.runtime = runtime
     }
 
-    static let apiKeyField = HTTPField.Name("x-api-key")!
-
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // No key ring: a test harness exercising the proxy alone. `serve` always has one.
         guard let keyRing = runtime.keyRing else { return try await next(request, context) }
@@ -87,7 +85,7 @@ package struct AuthMiddleware: RouterMiddleware {
         if let authorization = headers.firstValue(.authorization), let token = bearerToken(authorization) {
             return token
         }
-        if let key = headers.firstValue(apiKeyField).map({ Self.trimmingWhitespace($0[...]) }), !key.isEmpty {
+        if let key = headers.firstValue(.apiKey).map({ Self.trimmingWhitespace($0[...]) }), !key.isEmpty {
             return key
         }
         return nil

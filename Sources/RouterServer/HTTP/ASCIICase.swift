@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Whether `bytes` spell `lowercase` with its letters in either case: a header name or an auth
 /// scheme read off the wire, compared without lowercasing it into a new string.
 @inline(__always)
@@ -10,4 +16,11 @@ func equalsIgnoringASCIICase(_ bytes: some Collection<UInt8>, _ lowercase: Stati
         expected += 1
     }
     return true
+}
+
+/// Whether two byte ranges hold the same bytes (`memcmp`: `elementsEqual` goes byte by byte).
+@inline(__always)
+func sameBytes(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    return lhs.count == 0 || memcmp(lhs.baseAddress!, rhs.baseAddress!, lhs.count) == 0
 }

@@ -118,4 +118,5 @@ enum HTTP1ResponseEncoding {
     /// What the router writes when it has no response of a handler to send.
     static let continueHead: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
     static let badRequest: StaticString = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    static let headTooLarge: StaticString = "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
 }

@@ -1,7 +1,10 @@
 import HTTPTypes
 
-/// The header names the router sets on responses, checked once rather than on every request.
+/// The header names the router reads or sets, checked once rather than on every request.
 extension HTTPField.Name {
+    /// Anthropic's key header, which the router also takes for its own keys.
+    static let apiKey = HTTPField.Name("x-api-key")!
+    static let anthropicVersion = HTTPField.Name("anthropic-version")!
     static let requestID = HTTPField.Name("x-request-id")!
     static let localRouterProvider = HTTPField.Name("x-localrouter-provider")!
     static let localRouterModel = HTTPField.Name("x-localrouter-model")!

@@ -91,7 +91,7 @@ package enum MockProvider {
         }
         let data: [JSONValue] = inputs.enumerated().map { index, input in
             // A deterministic unit vector derived from the text, so equal inputs embed equally.
-            var generator = SplitMix64(seed: stableHash(input))
+            var generator = SeededGenerator(seed: stableHash(input))
             let raw = (0..<8).map { _ in Double(generator.next() % 2000) / 1000 - 1 }
             let norm = max(raw.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-9)
             return [
@@ -146,17 +146,5 @@ package enum MockProvider {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return hash
-    }
-}
-
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
