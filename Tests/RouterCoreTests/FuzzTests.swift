@@ -43,6 +43,37 @@ import Testing
         #expect((try? JSONValue.parse(Array((String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)).utf8))) == nil)
     }
 
+    /// The flat validator (`quickCheck`) never passes what the recursive one refuses, and passes
+    /// every valid document it can decide (all but those with `\u` escapes).
+    @Test func theQuickJSONCheckAgreesWithTheValidator() {
+        var random = SeededGenerator(seed: Self.seed ^ 0x5EED)
+        func agree(_ bytes: [UInt8], _ note: @autoclosure () -> String) {
+            bytes.withUnsafeBufferPointer { buffer in
+                let quick = JSONParser.quickCheck(buffer)
+                let valid = (try? JSONParser.validateRecursively(buffer).get()) != nil
+                if quick != nil { #expect(quick == valid, "\(note()): \(String(decoding: bytes, as: UTF8.self).debugDescription)") }
+                if valid, !bytes.contains(UInt8(ascii: "\\")) { #expect(quick == true, "\(note())") }
+            }
+        }
+        for index in 0..<(3_000 * Self.scale) {
+            let bytes = Self.randomJSON(&random, depth: 0).serialized()
+            agree(bytes, "case \(index)")
+            agree(Self.mutate(bytes, &random), "mutated case \(index)")
+            agree((0..<Int.random(in: 0...32, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, "noise \(index)")
+        }
+        // Every short sequence of the bytes that matter, and every two-byte UTF-8 lead and follower.
+        let alphabet = Array("{}[]\",:0-1.eE+tfnrulsa \\/".utf8) + [0x0A, 0x01, 0xC3, 0xA9, 0xED, 0xA0, 0xF4, 0x90, 0xFF]
+        for a in alphabet { for b in alphabet { for c in alphabet { agree([a, b, c], "triple"); agree([0x22, a, b, c, 0x22], "in a string") } } }
+        for lead in UInt8(0x80)...0xFF {
+            for next in UInt8(0x00)...0xFF {
+                for tail in [[], [0x80], [0x80, 0x80]] as [[UInt8]] { agree([0x22, lead, next] + tail + [0x22], "UTF-8") }
+            }
+        }
+        let limit = JSONParser.maximumDepth
+        agree(Array((String(repeating: "[", count: limit) + String(repeating: "]", count: limit)).utf8), "at the depth bound")
+        agree(Array((String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)).utf8), "past the depth bound")
+    }
+
     // MARK: SSE
 
     @Test func sseReassemblesValidStreamsHoweverTheyAreSplit() {

@@ -51,6 +51,12 @@ package struct JSONParser {
     }
 
     private static func validate(buffer: UnsafeBufferPointer<UInt8>) -> Result<Void, SyntaxError> {
+        if quickCheck(buffer) == true { return .success(()) }
+        return validateRecursively(buffer)
+    }
+
+    /// The validator `quickCheck` answers for when it can, and is checked against.
+    static func validateRecursively(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<Void, SyntaxError> {
         var parser = JSONParser(bytes: buffer)
         do throws(SyntaxError) {
             parser.skipWhitespace()
