@@ -19,7 +19,7 @@ import RouterCore
     }
 
     /// Every request in `chunks`, fed one chunk at a time; the failure, if any, after them.
-    static func parse(_ chunks: [[UInt8]]) -> (requests: [Parsed], failure: HTTP1RequestParser.Failure?) {
+    static func parse(_ chunks: [[UInt8]]) -> (requests: [Parsed], failure: HTTP1ParseFailure?) {
         var parser = HTTP1RequestParser()
         var requests: [Parsed] = []
         var open = false
@@ -28,9 +28,9 @@ import RouterCore
             do {
                 while let part = try parser.next() {
                     switch part {
-                    case .head(let head, let keepAlive):
+                    case .head(let head):
                         #expect(!open, "a head before the previous request ended")
-                        requests.append(Parsed(head: head, fields: Array(head.headerFields), keepAlive: keepAlive))
+                        requests.append(Parsed(head: head.request, fields: Array(head.request.headerFields), keepAlive: head.keepAlive))
                         open = true
                     case .body(let bytes):
                         #expect(open)
@@ -48,7 +48,7 @@ import RouterCore
         return (requests, nil)
     }
 
-    static func parse(_ text: String) -> (requests: [Parsed], failure: HTTP1RequestParser.Failure?) {
+    static func parse(_ text: String) -> (requests: [Parsed], failure: HTTP1ParseFailure?) {
         parse([Array(text.utf8)])
     }
 
@@ -203,10 +203,10 @@ import RouterCore
         let over = "GET / HTTP/1.1\r\n" + String(repeating: field, count: 90)
         #expect(Self.parse(over).failure == .headTooLarge)  // not yet ended
         #expect(Self.parse(over + "\r\n").failure == .headTooLarge)
-        let many = "GET / HTTP/1.1\r\n" + (0...HTTP1RequestParser.maximumFields).map { "x\($0): v\r\n" }.joined() + "\r\n"
+        let many = "GET / HTTP/1.1\r\n" + (0...HTTP1Limits.maximumFields).map { "x\($0): v\r\n" }.joined() + "\r\n"
         #expect(Self.parse(many).failure == .headTooLarge)
-        let enough = "GET / HTTP/1.1\r\n" + (1...HTTP1RequestParser.maximumFields).map { "x\($0): v\r\n" }.joined() + "\r\n"
-        #expect(Self.parse(enough).requests.first?.fields.count == HTTP1RequestParser.maximumFields)
+        let enough = "GET / HTTP/1.1\r\n" + (1...HTTP1Limits.maximumFields).map { "x\($0): v\r\n" }.joined() + "\r\n"
+        #expect(Self.parse(enough).requests.first?.fields.count == HTTP1Limits.maximumFields)
     }
 
     /// A body's bytes are slices of the reads they came in, not copies, and a body split across

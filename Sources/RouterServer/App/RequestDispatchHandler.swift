@@ -53,7 +53,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// The request in progress is a HEAD: its response goes out without the body.
     private var headOnly = false
     /// Requests a client sent before the response to its previous one: answered in order.
-    private var pipelined = CircularBuffer<HTTP1RequestPart>(initialCapacity: 1)
+    private var pipelined = CircularBuffer<HTTP1Part<HTTP1RequestHead>>(initialCapacity: 1)
     private var parser = HTTP1RequestParser()
     private var readsHeld = false
     private var lastActivity = NIODeadline.now()
@@ -96,10 +96,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         return false
     }
 
-    private func handle(_ part: HTTP1RequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: HTTP1Part<HTTP1RequestHead>, context: ChannelHandlerContext) {
         switch (part, request) {
-        case (.head(var head, let keepAlive), _):
-            closeAfterResponse = !keepAlive
+        case (.head(let parsed), _):
+            closeAfterResponse = !parsed.keepAlive
+            var head = parsed.request
             // HEAD is answered as GET without the body (`curl -I …/health`).
             headOnly = head.method == .head
             if headOnly { head.method = .get }
@@ -196,7 +197,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// A request that cannot be parsed gets 400 (431 for an oversized head) and the connection is
     /// closed, as Hummingbird did; with a response already under way (a body cut short by the
     /// client or by `readJSONBody`'s 408), it is closed once that response has gone out.
-    private func unparsable(_ context: ChannelHandlerContext, _ error: HTTP1RequestParser.Failure) {
+    private func unparsable(_ context: ChannelHandlerContext, _ error: HTTP1ParseFailure) {
         endBodyStream(throwing: error)
         if responding {
             closeAfterResponse = true

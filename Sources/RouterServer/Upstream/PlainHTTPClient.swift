@@ -130,7 +130,7 @@ final class LoopPool: @unchecked Sendable {
 
     private func connect(_ key: Key, for exchange: PlainHTTPExchange) {
         let loop = eventLoop
-        let connection = PlainHTTPConnection(responseDecoder: HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes))
+        let connection = PlainHTTPConnection()
         connection.onReusable = { [self] connection in release(connection, key: key) }
         connection.onClosed = { [self] connection in forget(connection, key: key) }
         let handler = NIOLoopBound(connection, eventLoop: loop)
@@ -139,10 +139,9 @@ final class LoopPool: @unchecked Sendable {
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 do {
-                    // NIO's response decoder, without the request encoder and its write observer:
-                    // requests go out as bytes (`PlainHTTPConnection.encode`), ~8,000 instructions a
-                    // request fewer (callgrind). Header validation happens once per request in `send`.
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(InboundHTTPResponseDecoder(handler.value.responseDecoder)))
+                    // One handler: requests go out as bytes (`PlainHTTPConnection.encode`; header
+                    // validation happens once per request in `send`) and responses are parsed
+                    // there, without NIO's codecs (~8,000 and ~10,000 instructions a request).
                     try channel.pipeline.syncOperations.addHandler(handler.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -203,33 +202,5 @@ final class LoopPool: @unchecked Sendable {
         sweep?.cancel()
         sweep = nil
         for connection in all { connection.close() }
-    }
-}
-
-/// NIO's `HTTPResponseDecoder` as a plain `ByteToMessageDecoder`: as itself it also watches the
-/// requests written past it (to learn each one's method), which made every outbound write an
-/// `HTTPClientRequestPart` unwrapped from `NIOAny`. `PlainHTTPConnection` tells it the method.
-struct InboundHTTPResponseDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPClientResponsePart
-    let decoder: HTTPResponseDecoder
-
-    init(_ decoder: HTTPResponseDecoder) {
-        self.decoder = decoder
-    }
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        try decoder.decode(context: context, buffer: &buffer)
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try decoder.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
-    }
-
-    mutating func decoderAdded(context: ChannelHandlerContext) {
-        decoder.decoderAdded(context: context)
-    }
-
-    mutating func decoderRemoved(context: ChannelHandlerContext) {
-        decoder.decoderRemoved(context: context)
     }
 }

@@ -7,7 +7,7 @@ import NIOHTTP1
 /// the head does and the body streams through a back-pressured async sequence; once the response
 /// has ended the connection goes back to its pool, or is closed when the upstream asked for that.
 final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     /// Requests leave as bytes (`encode`): there is no request encoder.
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -46,13 +46,11 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// the upstream closing an idle connection as we picked it, and is retried on a fresh one.
     private(set) var hasServedRequest = false
 
-    /// The pipeline's response decoder, told of each request's method as NIO's request encoder
-    /// told it (a HEAD's response has no body).
-    let responseDecoder: HTTPResponseDecoder
+    /// Responses are parsed here (`HTTP1Parser`), told of each request's method (a HEAD's
+    /// response has no body).
+    private var parser = HTTP1ResponseParser()
 
-    init(responseDecoder: HTTPResponseDecoder) {
-        self.responseDecoder = responseDecoder
-    }
+    init() {}
 
     var channel: Channel? { context?.channel }
     var isUsable: Bool {
@@ -78,7 +76,7 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         state = .waitingForHead(exchange, receivedBytes: false)
         exchange.attach(self)
         let request = exchange.request
-        responseDecoder.write(data: .head(Self.methodOnlyHead(request.method)))
+        parser.reader.answersHead = request.method == .HEAD
         context.writeAndFlush(wrapOutboundOut(Self.encode(request, allocator: context.channel.allocator)), promise: nil)
     }
 
@@ -129,18 +127,6 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         return buffer
     }
 
-    /// What the response decoder needs of a request: its method (a shared head per method).
-    private static func methodOnlyHead(_ method: HTTPMethod) -> HTTPRequestHead {
-        switch method {
-        case .POST: postHead
-        case .GET: getHead
-        default: HTTPRequestHead(version: .http1_1, method: method, uri: "/")
-        }
-    }
-
-    private static let postHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
-    private static let getHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-
     /// The request gave up (timeout, cancellation) before the head arrived: the connection is in an
     /// unknown state, so it is closed.
     func abandon() {
@@ -159,19 +145,32 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        parser.append(unwrapInboundIn(data))
+        do {
+            while let part = try parser.next() {
+                handle(part, context: context)
+                if case .closed = state { return }
+            }
+        } catch {
+            fail(UpstreamError(kind: .invalidResponse, message: "invalid HTTP response from upstream"))
+            context.close(promise: nil)
+        }
+    }
+
+    private func handle(_ part: HTTP1Part<HTTP1ResponseHead>, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             guard case .waitingForHead(let exchange, _) = state else {
                 return unexpected(context, "a response nobody asked for")
             }
-            let status = Int(head.status.code)
+            let status = head.status
             if status < 200 && status != 101 {
                 skippingInformational = true
                 state = .waitingForHead(exchange, receivedBytes: true)
                 return
             }
             hasServedRequest = true
-            state = .headReceived(exchange, status: status, headers: head.headers.map { ($0.name, $0.value) }, keepAlive: head.isKeepAlive, body: [])
+            state = .headReceived(exchange, status: status, headers: head.headers, keepAlive: head.keepAlive, body: [])
         case .body(let buffer):
             if case .headReceived(let exchange, let status, let headers, let keepAlive, var body) = state {
                 state = .closed  // so `body` is uniquely referenced while it grows
@@ -244,17 +243,13 @@ final class PlainHTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let failure: UpstreamError
-        if error is HTTPParserError {
-            failure = UpstreamError(kind: .invalidResponse, message: "invalid HTTP response from upstream")
-        } else {
-            failure = UpstreamError(kind: .connectionClosed, message: "connection closed by upstream")
-        }
-        fail(failure)
+        fail(UpstreamError(kind: .connectionClosed, message: "connection closed by upstream"))
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A body that runs until the connection closes has ended now; anything else was cut short.
+        if case .end? = try? parser.finish() { handle(.end, context: context) }
         fail(UpstreamError(kind: .connectionClosed, message: "connection closed by upstream"))
         state = .closed
         onClosed?(self)

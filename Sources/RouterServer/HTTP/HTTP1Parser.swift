@@ -1,0 +1,365 @@
+import NIOCore
+
+/// One part of an HTTP/1.1 message read off a connection.
+enum HTTP1Part<Head> {
+    case head(Head)
+    case body(ByteBuffer)
+    case end
+}
+
+enum HTTP1Limits {
+    /// Hummingbird's limits, as before: 80 KiB of head, 1,000 fields.
+    static let maximumHeadBytes = 80 * 1024
+    static let maximumFields = 1000
+    /// A chunk-size line, extensions and all.
+    static let maximumChunkLineBytes = 4096
+}
+
+enum HTTP1ParseFailure: Error, Equatable {
+    /// Not HTTP/1.x, or broken framing.
+    case malformed(String)
+    /// A head past `HTTP1Limits`.
+    case headTooLarge
+}
+
+/// How a message's body is delimited (RFC 9112 §6).
+enum HTTP1Framing {
+    case none
+    case length(Int)
+    case chunked
+    /// A response with neither length nor chunking: its body is what comes until the connection closes.
+    case untilClose
+}
+
+/// What turns a head's bytes (start line, fields, the empty line) into a message head and its
+/// framing: requests for the server side, responses for the upstream client.
+protocol HTTP1HeadReader {
+    associatedtype Head
+    mutating func read(_ head: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> (Head, HTTP1Framing)
+}
+
+/// An HTTP/1.1 message parser (RFC 9112): a connection's bytes in, message parts out. The head is
+/// its reader's; the framing of bodies (length, chunked with extensions and trailers, until close)
+/// is shared.
+///
+/// NIO's decoders (llhttp behind a `ByteToMessageHandler`) built each head as `String` pairs and
+/// passed every part through the pipeline as `NIOAny`, and the router then converted the head;
+/// ~20,000 of the ~225,000 instructions of a proxied request on the client side alone (callgrind,
+/// docs/benchmarks.md, "Performance pass 6").
+///
+/// Strict where leniency has bitten HTTP implementations (request smuggling, response splitting):
+/// one `Content-Length` value, never with `Transfer-Encoding`; `chunked` the only transfer coding;
+/// no folded lines; no control characters; no space before a field's colon. Lines may end in LF
+/// alone (RFC 9112 §2.2 allows it). Empty lines before a start line are skipped (§2.2). A partial
+/// head is searched from where the last read's search stopped, so a peer trickling bytes costs
+/// linear time.
+struct HTTP1Parser<Reader: HTTP1HeadReader> {
+    private enum State {
+        case head
+        case endPending
+        case fixedBody(remaining: Int)
+        case untilClose
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case failed
+    }
+
+    var reader: Reader
+    private var state = State.head
+    /// Bytes read and not yet parsed.
+    private var buffer = ByteBuffer()
+    /// How far into `buffer` the search for the end of a head (or of the trailers) has come.
+    private var searched = 0
+
+    init(reader: Reader) {
+        self.reader = reader
+    }
+
+    /// A read's bytes. Then call `next()` until it returns nil.
+    mutating func append(_ bytes: ByteBuffer) {
+        if case .failed = state { return }
+        if buffer.readableBytes == 0 {
+            buffer = bytes
+        } else {
+            var bytes = bytes
+            buffer.writeBuffer(&bytes)
+        }
+    }
+
+    /// The next complete part, or nil when more bytes are needed. After a failure, every later
+    /// call returns nil and the bytes are dropped.
+    mutating func next() throws(HTTP1ParseFailure) -> HTTP1Part<Reader.Head>? {
+        do throws(HTTP1ParseFailure) {
+            return try nextPart()
+        } catch {
+            state = .failed
+            buffer = ByteBuffer()
+            throw error
+        }
+    }
+
+    /// The connection closed: the end of a body that runs until then, nil between messages, and
+    /// a failure for a message cut short.
+    mutating func finish() throws(HTTP1ParseFailure) -> HTTP1Part<Reader.Head>? {
+        switch state {
+        case .untilClose:
+            state = .head
+            return .end
+        case .head where buffer.readableBytesView.allSatisfy({ $0 == .cr || $0 == .lf }), .failed:
+            return nil
+        default:
+            state = .failed
+            throw .malformed("the connection closed mid-message")
+        }
+    }
+
+    private mutating func nextPart() throws(HTTP1ParseFailure) -> HTTP1Part<Reader.Head>? {
+        switch state {
+        case .failed:
+            return nil
+        case .head:
+            guard let (head, framing) = try readHead() else { return nil }
+            switch framing {
+            case .none: state = .endPending
+            case .length(let length): state = length == 0 ? .endPending : .fixedBody(remaining: length)
+            case .chunked: state = .chunkSize
+            case .untilClose: state = .untilClose
+            }
+            return .head(head)
+        case .endPending:
+            state = .head
+            return .end
+        case .fixedBody(let remaining):
+            guard buffer.readableBytes > 0 else { return nil }
+            let length = min(remaining, buffer.readableBytes)
+            let part = buffer.readSlice(length: length)!
+            state = length == remaining ? .endPending : .fixedBody(remaining: remaining - length)
+            return .body(part)
+        case .untilClose:
+            guard buffer.readableBytes > 0 else { return nil }
+            return .body(buffer.readSlice(length: buffer.readableBytes)!)
+        case .chunkSize:
+            guard let size = try readChunkSize() else { return nil }
+            state = size == 0 ? .trailers : .chunkData(remaining: size)
+            return try nextPart()
+        case .chunkData(let remaining):
+            guard buffer.readableBytes > 0 else { return nil }
+            let length = min(remaining, buffer.readableBytes)
+            let part = buffer.readSlice(length: length)!
+            state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
+            return .body(part)
+        case .chunkDataEnd:
+            let bytes = buffer.readableBytesView
+            guard let first = bytes.first else { return nil }
+            if first == .lf {
+                buffer.moveReaderIndex(forwardBy: 1)
+            } else {
+                guard bytes.count >= 2 else { return nil }
+                guard first == .cr, bytes[bytes.startIndex + 1] == .lf else { throw .malformed("no line end after chunk data") }
+                buffer.moveReaderIndex(forwardBy: 2)
+            }
+            state = .chunkSize
+            return try nextPart()
+        case .trailers:
+            guard try skipTrailers() else { return nil }
+            state = .head
+            return .end
+        }
+    }
+
+    // MARK: The head
+
+    private mutating func readHead() throws(HTTP1ParseFailure) -> (Reader.Head, HTTP1Framing)? {
+        // Empty lines before a start line are ignored (RFC 9112 §2.2).
+        while let first = buffer.readableBytesView.first, first == .cr || first == .lf {
+            buffer.moveReaderIndex(forwardBy: 1)
+        }
+        guard buffer.readableBytes > 0 else {
+            searched = 0
+            return nil
+        }
+        let bytes = buffer
+        let from = searched
+        let end: Int? = bytes.withUnsafeReadableBytes { raw in Self.endOfHead(in: raw, from: from) }
+        guard let end else {
+            guard bytes.readableBytes <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
+            // Resume at the start of the last (incomplete) line next time.
+            searched = bytes.withUnsafeReadableBytes { raw in Self.startOfLastLine(in: raw) }
+            return nil
+        }
+        guard end <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
+        searched = 0
+        let parsed = try bytes.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) in
+            try reader.read(UnsafeRawBufferPointer(rebasing: raw[..<end]))
+        }
+        buffer.moveReaderIndex(forwardBy: end)
+        return parsed
+    }
+
+    /// The offset just past the empty line that ends a head, if it has arrived.
+    private static func endOfHead(in raw: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var lineStart = start
+        var index = start
+        while index < raw.count {
+            if raw[index] == .lf {
+                let length = index - lineStart
+                if length == 0 || (length == 1 && raw[lineStart] == .cr) { return index + 1 }
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func startOfLastLine(in raw: UnsafeRawBufferPointer) -> Int {
+        var index = raw.count
+        while index > 0, raw[index - 1] != .lf { index -= 1 }
+        return index
+    }
+
+    // MARK: Chunked bodies
+
+    /// A chunk-size line's size (extensions ignored), if the line has arrived.
+    private mutating func readChunkSize() throws(HTTP1ParseFailure) -> Int? {
+        let line: Range<Int>? = buffer.withUnsafeReadableBytes { raw in
+            guard let lf = raw.firstIndex(of: .lf) else { return nil }
+            return 0..<(lf > 0 && raw[lf - 1] == .cr ? lf - 1 : lf)
+        }
+        guard let line else {
+            guard buffer.readableBytes <= HTTP1Limits.maximumChunkLineBytes else { throw .malformed("chunk-size line too long") }
+            return nil
+        }
+        guard line.count <= HTTP1Limits.maximumChunkLineBytes else { throw .malformed("chunk-size line too long") }
+        let size = try buffer.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) -> Int in
+            var index = 0
+            var size = 0
+            while index < line.upperBound, let digit = hexDigit(raw[index]) {
+                guard index < 15 else { throw .malformed("chunk too large") }
+                size = size << 4 | digit
+                index += 1
+            }
+            guard index > 0 else { throw .malformed("invalid chunk size") }
+            while index < line.upperBound, raw[index] == .space || raw[index] == .tab { index += 1 }
+            // chunk-ext: `;name[=value]…`, ignored; but no control characters.
+            guard index == line.upperBound || raw[index] == UInt8(ascii: ";") else { throw .malformed("invalid chunk size") }
+            for position in index..<line.upperBound where raw[position] < .space && raw[position] != .tab {
+                throw .malformed("control character in a chunk extension")
+            }
+            return size
+        }
+        let lineEnd = buffer.withUnsafeReadableBytes { raw in raw.firstIndex(of: .lf)! + 1 }
+        buffer.moveReaderIndex(forwardBy: lineEnd)
+        return size
+    }
+
+    /// Past the trailer section (its fields checked and dropped) and its empty line, if arrived.
+    private mutating func skipTrailers() throws(HTTP1ParseFailure) -> Bool {
+        let bytes = buffer
+        let from = searched
+        guard let end = bytes.withUnsafeReadableBytes({ raw in Self.endOfHead(in: raw, from: from) }) else {
+            guard bytes.readableBytes <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
+            searched = bytes.withUnsafeReadableBytes { raw in Self.startOfLastLine(in: raw) }
+            return false
+        }
+        searched = 0
+        try bytes.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) in
+            var lines = HTTP1Lines(raw: UnsafeRawBufferPointer(rebasing: raw[..<end]))
+            while let range = lines.next(), !range.isEmpty { _ = try HTTP1FieldLine(raw, range) }
+        }
+        buffer.moveReaderIndex(forwardBy: end)
+        return true
+    }
+}
+
+/// One line of a head: `[start, end)` without its line ending.
+struct HTTP1Lines {
+    let raw: UnsafeRawBufferPointer
+    var position = 0
+
+    mutating func next() -> Range<Int>? {
+        guard position < raw.count else { return nil }
+        var index = position
+        while raw[index] != .lf { index += 1 }  // every head ends in a line feed
+        let start = position
+        position = index + 1
+        let end = index > start && raw[index - 1] == .cr ? index - 1 : index
+        return start..<end
+    }
+}
+
+/// One field line of a head: its name and its value, the value without surrounding whitespace.
+struct HTTP1FieldLine {
+    let name: Range<Int>
+    let value: Range<Int>
+
+    init(_ raw: UnsafeRawBufferPointer, _ line: Range<Int>) throws(HTTP1ParseFailure) {
+        var index = line.lowerBound
+        while index < line.upperBound, isTokenByte(raw[index]) { index += 1 }
+        // Also refuses a folded line (leading space) and a space before the colon.
+        guard index > line.lowerBound, index < line.upperBound, raw[index] == .colon else { throw .malformed("invalid field line") }
+        name = line.lowerBound..<index
+        index += 1
+        while index < line.upperBound, raw[index] == .space || raw[index] == .tab { index += 1 }
+        var end = line.upperBound
+        while end > index, raw[end - 1] == .space || raw[end - 1] == .tab { end -= 1 }
+        for position in index..<end {
+            let byte = raw[position]
+            guard byte >= .space || byte == .tab, byte != 0x7F else { throw .malformed("control character in a field value") }
+        }
+        value = index..<end
+    }
+}
+
+/// `1*DIGIT`, at most 18 digits (no overflow).
+func httpDecimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    var value = 0
+    for byte in bytes {
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+        value = value * 10 + Int(byte - UInt8(ascii: "0"))
+    }
+    return value
+}
+
+func forEachHTTPToken(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+    var start = 0
+    for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ",") {
+        var lower = start
+        var upper = index
+        while lower < upper, bytes[lower] == .space || bytes[lower] == .tab { lower += 1 }
+        while upper > lower, bytes[upper - 1] == .space || bytes[upper - 1] == .tab { upper -= 1 }
+        body(UnsafeRawBufferPointer(rebasing: bytes[lower..<upper]))
+        start = index + 1
+    }
+}
+
+/// RFC 9110 `tchar`.
+func isTokenByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+    case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"),
+        UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"),
+        UInt8(ascii: "~"):
+        true
+    default: false
+    }
+}
+
+private func hexDigit(_ byte: UInt8) -> Int? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
+    default: nil
+    }
+}
+
+extension UInt8 {
+    static let lf = UInt8(ascii: "\n")
+    static let cr = UInt8(ascii: "\r")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+    static let colon = UInt8(ascii: ":")
+}

@@ -1,0 +1,99 @@
+/// An upstream's response head: status, fields as sent, and whether the connection stays open.
+struct HTTP1ResponseHead {
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var keepAlive: Bool
+}
+
+/// The upstream client's side: `HTTP1Parser` reading responses.
+typealias HTTP1ResponseParser = HTTP1Parser<HTTP1ResponseHeadReader>
+
+extension HTTP1Parser<HTTP1ResponseHeadReader> {
+    init() { self.init(reader: HTTP1ResponseHeadReader()) }
+}
+
+/// Response heads (RFC 9112 §4) and their framing (§6.3): none for a 1xx, 204 or 304, nor for the
+/// answer to a HEAD (`answersHead`, set before each request); else `chunked`, `Content-Length`, or
+/// the rest of the connection. `PlainHTTPClientTests` compares with NIO's decoder.
+struct HTTP1ResponseHeadReader: HTTP1HeadReader {
+    /// The request now answered was a HEAD: its response has no body, whatever its fields say.
+    var answersHead = false
+
+    mutating func read(_ raw: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> (HTTP1ResponseHead, HTTP1Framing) {
+        var lines = HTTP1Lines(raw: raw)
+        guard let statusLine = lines.next() else { throw .malformed("no status line") }
+        let (status, isHTTP11) = try Self.statusLine(UnsafeRawBufferPointer(rebasing: raw[statusLine]))
+
+        var headers: [(name: String, value: String)] = []
+        var contentLength: Int?
+        var chunked = false
+        var transferEncodings = 0
+        var connectionClose = false
+        var connectionKeepAlive = false
+        while let range = lines.next(), !range.isEmpty {
+            guard headers.count < HTTP1Limits.maximumFields else { throw .headTooLarge }
+            let field = try HTTP1FieldLine(raw, range)
+            let name = UnsafeRawBufferPointer(rebasing: raw[field.name])
+            let value = UnsafeRawBufferPointer(rebasing: raw[field.value])
+            switch field.name.count {
+            case 14 where equalsIgnoringASCIICase(name, "content-length"):
+                guard let length = httpDecimal(value) else { throw .malformed("invalid Content-Length") }
+                guard contentLength == nil || contentLength == length else { throw .malformed("conflicting Content-Length fields") }
+                contentLength = length
+            case 17 where equalsIgnoringASCIICase(name, "transfer-encoding"):
+                transferEncodings += 1
+                guard transferEncodings == 1, equalsIgnoringASCIICase(value, "chunked") else {
+                    throw .malformed("unsupported Transfer-Encoding (only chunked)")
+                }
+                chunked = true
+            case 10 where equalsIgnoringASCIICase(name, "connection"):
+                forEachHTTPToken(value) { token in
+                    if equalsIgnoringASCIICase(token, "close") { connectionClose = true }
+                    if equalsIgnoringASCIICase(token, "keep-alive") { connectionKeepAlive = true }
+                }
+            default:
+                break
+            }
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+
+        var keepAlive = isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
+        let framing: HTTP1Framing
+        if answersHead || status < 200 || status == 204 || status == 304 {
+            framing = .none
+        } else if chunked {
+            guard contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
+            framing = .chunked
+        } else if let contentLength {
+            framing = .length(contentLength)
+        } else {
+            framing = .untilClose
+            keepAlive = false
+        }
+        // The next head answers another request; a 1xx is followed by its request's real answer.
+        if status >= 200 { answersHead = false }
+        return (HTTP1ResponseHead(status: status, headers: headers, keepAlive: keepAlive), framing)
+    }
+
+    /// `HTTP/1.x SP 3DIGIT [SP reason]`, the reason anything printable (or nothing at all).
+    private static func statusLine(_ line: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> (status: Int, isHTTP11: Bool) {
+        guard line.count >= 12, line[8] == UInt8(ascii: " ") else { throw .malformed("invalid status line") }
+        let isHTTP11: Bool
+        let version = UnsafeRawBufferPointer(rebasing: line[..<8])
+        if version.elementsEqual("HTTP/1.1".utf8) {
+            isHTTP11 = true
+        } else if version.elementsEqual("HTTP/1.0".utf8) {
+            isHTTP11 = false
+        } else {
+            throw .malformed("not HTTP/1.0 or HTTP/1.1")
+        }
+        guard let status = httpDecimal(UnsafeRawBufferPointer(rebasing: line[9..<12])), status >= 100 else { throw .malformed("invalid status code") }
+        if line.count > 12 {
+            guard line[12] == UInt8(ascii: " ") else { throw .malformed("invalid status line") }
+            for byte in line[13...] where byte < 0x20 && byte != UInt8(ascii: "\t") || byte == 0x7F {
+                throw .malformed("control character in the reason phrase")
+            }
+        }
+        return (status, isHTTP11)
+    }
+}
