@@ -1,4 +1,7 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 import NIOHTTP1
 import RouterCore
 import Testing
@@ -119,6 +122,14 @@ struct MockAndListingTests {
             let response = try await harness.get("/health")
             #expect(response.status == 200)
             #expect(try parseJSON(response.body) == ["status": "ok"])
+        }
+    }
+
+    /// The path the router routes by is Hummingbird's `uri.path`, made without parsing the URI.
+    @Test func theRoutingPathIsTheURIsPath() {
+        for path in ["/v1/models", "/v1/models?x=1&y=%20", "/", "/?q", "//v1//models/", "/a%2Fb?c=/d", "/v1/chat/completions?"] {
+            let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: path), body: RequestBody(buffer: ByteBuffer()))
+            #expect(request.routingPath == request.uri.path, "\(path)")
         }
     }
 }

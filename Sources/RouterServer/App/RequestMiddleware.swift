@@ -14,7 +14,7 @@ package struct RequestMiddleware: RouterMiddleware {
     }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
+        let path = request.routingPath
         context.trace.update {
             if $0.method == nil { $0.method = request.method.rawValue }
             $0.path = path
@@ -57,8 +57,8 @@ package struct RequestMiddleware: RouterMiddleware {
 
     static func translate(_ error: HTTPError, request: Request) -> OpenAIError {
         switch error.status {
-        case .notFound: .notFound(path: request.uri.path)
-        case .methodNotAllowed: .methodNotAllowed(request.method.rawValue, path: request.uri.path)
+        case .notFound: .notFound(path: request.routingPath)
+        case .methodNotAllowed: .methodNotAllowed(request.method.rawValue, path: request.routingPath)
         case .contentTooLarge: .bodyTooLarge(limit: 0)
         default: OpenAIError(status: error.status, message: error.body ?? error.status.reasonPhrase, type: "invalid_request_error")
         }

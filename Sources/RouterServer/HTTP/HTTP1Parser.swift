@@ -294,6 +294,11 @@ struct HTTP1FieldLine {
     let name: Range<Int>
     let value: Range<Int>
 
+    init(name: Range<Int>, value: Range<Int>) {
+        self.name = name
+        self.value = value
+    }
+
     init(_ raw: UnsafeRawBufferPointer, _ line: Range<Int>) throws(HTTP1ParseFailure) {
         var index = line.lowerBound
         while index < line.upperBound, isTokenByte(raw[index]) { index += 1 }
@@ -362,4 +367,53 @@ extension UInt8 {
     static let space = UInt8(ascii: " ")
     static let tab = UInt8(ascii: "\t")
     static let colon = UInt8(ascii: ":")
+}
+
+/// The field lines of a connection's last head and what was made of each: a peer on a kept-alive
+/// connection sends most lines again byte for byte (a client's key, content type and user agent;
+/// an upstream's content type), and a line seen before costs a compare instead of a scan, a
+/// validation and new strings (~1,000 instructions a field).
+struct RepeatedFieldLines<Field> {
+    /// Heads larger than this are not kept: a connection holds one small head at most.
+    static var maximumBytes: Int { 8 * 1024 }
+
+    private struct Line {
+        var bytes: Range<Int>
+        var nameLength: Int
+        /// The value's place within the line.
+        var value: Range<Int>
+        var field: Field
+    }
+
+    private var bytes: [UInt8] = []
+    private var lines: [Line] = []
+
+    var count: Int { lines.count }
+
+    /// The `index`-th field line of the last head, if `range` of `raw` is the same bytes: its parse
+    /// (placed in `raw`) and what was made of it.
+    func match(_ index: Int, in raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> (line: HTTP1FieldLine, field: Field)? {
+        guard index < lines.count else { return nil }
+        let line = lines[index]
+        guard line.bytes.count == range.count,
+            bytes.withUnsafeBytes({ kept in sameBytes(UnsafeRawBufferPointer(rebasing: kept[line.bytes]), UnsafeRawBufferPointer(rebasing: raw[range])) })
+        else { return nil }
+        let start = range.lowerBound
+        return (HTTP1FieldLine(name: start..<(start + line.nameLength), value: (start + line.value.lowerBound)..<(start + line.value.upperBound)), line.field)
+    }
+
+    /// Keeps the field lines of the head in `raw` (from `start`), `fields[i]` made of the i-th.
+    mutating func remember(_ raw: UnsafeRawBufferPointer, from start: Int, fields: [Field]) {
+        bytes.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+        guard raw.count <= Self.maximumBytes else { return }
+        var head = HTTP1Lines(raw: raw, position: start)
+        for field in fields {
+            guard let range = head.next(), !range.isEmpty, let parsed = try? HTTP1FieldLine(raw, range) else { break }
+            let offset = bytes.count
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[range]))
+            let value = (parsed.value.lowerBound - range.lowerBound)..<(parsed.value.upperBound - range.lowerBound)
+            lines.append(Line(bytes: offset..<bytes.count, nameLength: parsed.name.count, value: value, field: field))
+        }
+    }
 }

@@ -19,8 +19,11 @@ extension HTTP1Parser<HTTP1RequestHeadReader> {
 /// them (`HTTP1RequestParserTests` compares). A request body is framed by `Content-Length` or
 /// `chunked`, else there is none.
 struct HTTP1RequestHeadReader: HTTP1HeadReader {
-    /// The last head's fields, to reuse those sent again byte for byte.
-    private var repeated = RepeatedFields()
+    /// The last head's field lines and their fields (nil for the Host taken as the authority).
+    private var repeated = RepeatedFieldLines<HTTPField?>()
+    /// The last head's authority and request target, for the same reason.
+    private var lastAuthority: String?
+    private var lastTarget = ""
 
     mutating func read(_ raw: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> (HTTP1RequestHead, HTTP1Framing) {
         var lines = HTTP1Lines(raw: raw)
@@ -29,9 +32,9 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         let fieldsStart = lines.position
 
         var fields = HTTPFields()
-        fields.reserveCapacity(repeated.fields.count + 2)
+        fields.reserveCapacity(repeated.count)
         var changed = false
-        var hostLine: Range<Int>?
+        var authorityLine: Int?
         var authority: String?
         var contentLength: Int?
         var chunked = false
@@ -42,15 +45,17 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         while let range = lines.next(), !range.isEmpty {
             count += 1
             guard count <= HTTP1Limits.maximumFields else { throw .headTooLarge }
-            let field = try HTTP1FieldLine(raw, range)
+            let seen = repeated.match(count - 1, in: raw, range)
+            let field = if let seen { seen.line } else { try HTTP1FieldLine(raw, range) }
             let name = UnsafeRawBufferPointer(rebasing: raw[field.name])
             let value = UnsafeRawBufferPointer(rebasing: raw[field.value])
             switch field.name.count {
             case 4 where equalsIgnoringASCIICase(name, "host"):
                 // The first Host is the authority (a pseudo-field), not a field, as HTTP types do.
                 if authority == nil {
-                    authority = repeated.authority(value)
-                    hostLine = range
+                    authority = Self.reused(&lastAuthority, value)
+                    authorityLine = count - 1
+                    changed = changed || seen == nil
                     continue
                 }
             case 14 where equalsIgnoringASCIICase(name, "content-length"):
@@ -71,7 +76,7 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
             default:
                 break
             }
-            if let same = repeated.field(fields.count, sameAs: UnsafeRawBufferPointer(rebasing: raw[range])) {
+            if let same = seen?.field ?? nil {
                 fields.append(same)
             } else {
                 // From a string: HTTP types' validation of a string is cheaper than of bytes.
@@ -79,8 +84,10 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
                 changed = true
             }
         }
-        if changed || fields.count != repeated.fields.count {
-            repeated.remember(fields, lines: raw, from: fieldsStart, skipping: hostLine)
+        if changed || count != repeated.count {
+            var kept: [HTTPField?] = Array(fields)
+            if let authorityLine { kept.insert(nil, at: authorityLine) }
+            repeated.remember(raw, from: fieldsStart, fields: kept)
         }
 
         let framing: HTTP1Framing
@@ -94,7 +101,8 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
             framing = .none
         }
         let keepAlive = line.isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
-        let request = try line.request(raw, authority: authority, fields: fields, repeated: &repeated)
+        let target = Self.reused(&lastTarget, UnsafeRawBufferPointer(rebasing: raw[line.target]))
+        let request = try line.request(raw, target: target, authority: authority, fields: fields)
         return (HTTP1RequestHead(request: request, keepAlive: keepAlive), framing)
     }
 
@@ -124,9 +132,8 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
             }
         }
 
-        func request(_ raw: UnsafeRawBufferPointer, authority: String?, fields: HTTPFields, repeated: inout RepeatedFields) throws(HTTP1ParseFailure) -> HTTPRequest {
+        func request(_ raw: UnsafeRawBufferPointer, target: String, authority: String?, fields: HTTPFields) throws(HTTP1ParseFailure) -> HTTPRequest {
             let method = Self.method(UnsafeRawBufferPointer(rebasing: raw[self.method]))
-            let target = repeated.target(UnsafeRawBufferPointer(rebasing: raw[self.target]))
             // Origin form (`/…`): every request a client sends to a server. The others (`*`, an
             // absolute URL) go HTTP types' own way.
             if raw[self.target.lowerBound] == UInt8(ascii: "/") {
@@ -171,51 +178,16 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         }
     }
 
-    /// A client on a kept-alive connection sends most fields again byte for byte (its key, content
-    /// type, user agent, host, path): those are taken from the last head, a compare instead of a new
-    /// name, value and validation each (~1,000 instructions a field).
-    private struct RepeatedFields {
-        /// Heads larger than this are not kept: a connection holds one small head at most.
-        static let maximumBytes = 8 * 1024
+    /// `last` if it spells `bytes`, else a new string, kept in `last`.
+    private static func reused(_ last: inout String, _ bytes: UnsafeRawBufferPointer) -> String {
+        if last.withUTF8({ sameBytes(UnsafeRawBufferPointer($0), bytes) }) { return last }
+        last = String(decoding: bytes, as: UTF8.self)
+        return last
+    }
 
-        /// The last head's field lines (its first Host aside), one after another.
-        private var bytes: [UInt8] = []
-        private var lines: [Range<Int>] = []
-        private(set) var fields: [HTTPField] = []
-        private var lastAuthority: String?
-        private var lastTarget = ""
-
-        func field(_ index: Int, sameAs line: UnsafeRawBufferPointer) -> HTTPField? {
-            guard index < lines.count, lines[index].count == line.count else { return nil }
-            let same = bytes.withUnsafeBytes { kept in sameBytes(UnsafeRawBufferPointer(rebasing: kept[lines[index]]), line) }
-            return same ? fields[index] : nil
-        }
-
-        mutating func remember(_ fields: HTTPFields, lines raw: UnsafeRawBufferPointer, from start: Int, skipping hostLine: Range<Int>?) {
-            self.fields = []
-            bytes = []
-            lines = []
-            guard raw.count <= Self.maximumBytes else { return }
-            var head = HTTP1Lines(raw: raw, position: start)
-            while let range = head.next(), !range.isEmpty {
-                if range == hostLine { continue }
-                lines.append(bytes.count..<(bytes.count + range.count))
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[range]))
-            }
-            self.fields = Array(fields)
-        }
-
-        mutating func authority(_ bytes: UnsafeRawBufferPointer) -> String {
-            if var lastAuthority, lastAuthority.withUTF8({ sameBytes(UnsafeRawBufferPointer($0), bytes) }) { return lastAuthority }
-            let authority = String(decoding: bytes, as: UTF8.self)
-            lastAuthority = authority
-            return authority
-        }
-
-        mutating func target(_ bytes: UnsafeRawBufferPointer) -> String {
-            if lastTarget.withUTF8({ sameBytes(UnsafeRawBufferPointer($0), bytes) }) { return lastTarget }
-            lastTarget = String(decoding: bytes, as: UTF8.self)
-            return lastTarget
-        }
+    private static func reused(_ last: inout String?, _ bytes: UnsafeRawBufferPointer) -> String {
+        var string = last ?? ""
+        defer { last = string }
+        return reused(&string, bytes)
     }
 }

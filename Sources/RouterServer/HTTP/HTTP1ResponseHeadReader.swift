@@ -18,13 +18,18 @@ extension HTTP1Parser<HTTP1ResponseHeadReader> {
 struct HTTP1ResponseHeadReader: HTTP1HeadReader {
     /// The request now answered was a HEAD: its response has no body, whatever its fields say.
     var answersHead = false
+    /// The last head's field lines, to reuse those sent again byte for byte.
+    private var repeated = RepeatedFieldLines<(name: String, value: String)>()
 
     mutating func read(_ raw: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> (HTTP1ResponseHead, HTTP1Framing) {
         var lines = HTTP1Lines(raw: raw)
         guard let statusLine = lines.next() else { throw .malformed("no status line") }
         let (status, isHTTP11) = try Self.statusLine(UnsafeRawBufferPointer(rebasing: raw[statusLine]))
+        let fieldsStart = lines.position
+        var changed = false
 
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(repeated.count)
         var contentLength: Int?
         var chunked = false
         var transferEncodings = 0
@@ -32,7 +37,8 @@ struct HTTP1ResponseHeadReader: HTTP1HeadReader {
         var connectionKeepAlive = false
         while let range = lines.next(), !range.isEmpty {
             guard headers.count < HTTP1Limits.maximumFields else { throw .headTooLarge }
-            let field = try HTTP1FieldLine(raw, range)
+            let seen = repeated.match(headers.count, in: raw, range)
+            let field = if let seen { seen.line } else { try HTTP1FieldLine(raw, range) }
             let name = UnsafeRawBufferPointer(rebasing: raw[field.name])
             let value = UnsafeRawBufferPointer(rebasing: raw[field.value])
             switch field.name.count {
@@ -54,8 +60,14 @@ struct HTTP1ResponseHeadReader: HTTP1HeadReader {
             default:
                 break
             }
-            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            if let seen {
+                headers.append(seen.field)
+            } else {
+                headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+                changed = true
+            }
         }
+        if changed || headers.count != repeated.count { repeated.remember(raw, from: fieldsStart, fields: headers) }
 
         var keepAlive = isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
         let framing: HTTP1Framing
