@@ -125,11 +125,19 @@ struct MockAndListingTests {
         }
     }
 
-    /// The path the router routes by is Hummingbird's `uri.path`, made without parsing the URI.
-    @Test func theRoutingPathIsTheURIsPath() {
-        for path in ["/v1/models", "/v1/models?x=1&y=%20", "/", "/?q", "//v1//models/", "/a%2Fb?c=/d", "/v1/chat/completions?"] {
-            let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: path), body: RequestBody(buffer: ByteBuffer()))
+    /// The path the router routes by is Hummingbird's `uri.path`, made without parsing the URI:
+    /// by the request parser, or from the request.
+    @Test func theRoutingPathIsTheURIsPath() throws {
+        var parser = HTTP1RequestParser()
+        for path in ["/v1/models", "/v1/models?x=1&y=%20", "/", "/?q", "//v1//models/", "/a%2Fb?c=/d", "/v1/chat/completions?", "http://h/p?q", "*"] {
+            parser.append(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nhost: x\r\n\r\n"))
+            guard case .head(let head) = try parser.next(), case .end = try parser.next() else {
+                Issue.record("\(path) did not parse")
+                continue
+            }
+            let request = Request(head: head.request, body: RequestBody(buffer: ByteBuffer()))
             #expect(request.routingPath == request.uri.path, "\(path)")
+            #expect(head.routingPath == request.uri.path, "\(path)")
         }
     }
 }

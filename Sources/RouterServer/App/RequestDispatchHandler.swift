@@ -25,7 +25,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         /// Between requests (or the current one fully read).
         case idle
         /// Head (and perhaps some body) read, end not yet: dispatched when this read ends.
-        case collecting(HTTPRequest, ByteBuffer?)
+        case collecting(HTTP1RequestHead, ByteBuffer?)
         /// Dispatched before its body ended: the rest goes to the request's body stream.
         case streaming(AsyncThrowingStream<ByteBuffer, any Error>.Continuation, bytes: Int)
         /// The response ended before the request body did: the rest is read and dropped.
@@ -98,12 +98,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private func handle(_ part: HTTP1Part<HTTP1RequestHead>, context: ChannelHandlerContext) {
         switch (part, request) {
-        case (.head(let parsed), _):
-            closeAfterResponse = !parsed.keepAlive
-            var head = parsed.request
+        case (.head(var head), _):
+            closeAfterResponse = !head.keepAlive
             // HEAD is answered as GET without the body (`curl -I …/health`).
-            headOnly = head.method == .head
-            if headOnly { head.method = .get }
+            headOnly = head.request.method == .head
+            if headOnly { head.request.method = .get }
             request = .collecting(head, nil)
         case (.body(let part), .collecting(let head, var body)):
             request = .idle  // so `body` is uniquely referenced while it grows
@@ -128,7 +127,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func dispatchIfBodyStillArriving(_ context: ChannelHandlerContext) {
         guard case .collecting(let head, let body) = request else { return }
         // curl sends `Expect: 100-continue` before a body over 1 MB and waits a second for it.
-        if body == nil, head.headerFields.anyValue(.expect, says: "100-continue") {
+        if body == nil, head.request.headerFields.anyValue(.expect, says: "100-continue") {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: HTTP1ResponseEncoding.continueHead)), promise: nil)
         }
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
@@ -148,18 +147,20 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     // MARK: Responding
 
-    private func dispatch(_ context: ChannelHandlerContext, _ head: HTTPRequest, body: RequestBody) {
+    private func dispatch(_ context: ChannelHandlerContext, _ head: HTTP1RequestHead, body: RequestBody) {
         responding = true
         let channel = context.channel
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let request = Request(head: head, body: body)
+        let request = Request(head: head.request, body: body)
+        let routingPath = head.routingPath
         let responder = self.responder
         let logger = self.logger
         let headOnly = self.headOnly
         let connection = self.connection
         Task {
             await respond(
-                to: request, responder: responder, channel: channel, connection: connection, handler: handler, logger: logger, headOnly: headOnly)
+                to: request, routingPath: routingPath, responder: responder, channel: channel, connection: connection, handler: handler,
+                logger: logger, headOnly: headOnly)
         }
     }
 
@@ -294,13 +295,14 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 /// handler's own method, called from `Task { }` there, Swift 6.3's region-based isolation checker
 /// stops with "pattern that the region-based isolation checker does not understand".
 private func respond(
-    to request: sending Request, responder: RouteTable.Responder, channel: any Channel,
+    to request: sending Request, routingPath: String, responder: RouteTable.Responder, channel: any Channel,
     connection: ClientConnectionWatch, handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
 ) async {
     var response: Response
     var context = RouterRequestContext(source: .init(channel: channel, logger: logger))
     do {
         context.connection = connection
+        context.routingPath = routingPath
         // Routed as GET; the access log still says what the client sent.
         if headOnly { context.trace.update { $0.method = "HEAD" } }
         response = try await responder.respond(to: request, context: context)

@@ -14,7 +14,7 @@ package struct RequestMiddleware: RouterMiddleware {
     }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.routingPath
+        let path = context.path(of: request)
         context.trace.update {
             if $0.method == nil { $0.method = request.method.rawValue }
             $0.path = path
@@ -34,7 +34,7 @@ package struct RequestMiddleware: RouterMiddleware {
         } catch let error as OpenAIError {
             response = error.makeResponse()
         } catch let error as HTTPError {
-            response = Self.translate(error, request: request).makeResponse()
+            response = Self.translate(error, request: request, path: path).makeResponse()
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(type(of: error))"])
             response = OpenAIError.internalError("The router hit an unexpected error.").makeResponse()
@@ -55,10 +55,10 @@ package struct RequestMiddleware: RouterMiddleware {
         return response
     }
 
-    static func translate(_ error: HTTPError, request: Request) -> OpenAIError {
+    static func translate(_ error: HTTPError, request: Request, path: String) -> OpenAIError {
         switch error.status {
-        case .notFound: .notFound(path: request.routingPath)
-        case .methodNotAllowed: .methodNotAllowed(request.method.rawValue, path: request.routingPath)
+        case .notFound: .notFound(path: path)
+        case .methodNotAllowed: .methodNotAllowed(request.method.rawValue, path: path)
         case .contentTooLarge: .bodyTooLarge(limit: 0)
         default: OpenAIError(status: error.status, message: error.body ?? error.status.reasonPhrase, type: "invalid_request_error")
         }

@@ -50,7 +50,7 @@ package final class RouteTable: RouterMethods, HTTPResponderBuilder {
         let notFound: Handler
 
         package func respond(to request: Request, context: Context) async throws -> Response {
-            let handler = handler(path: request.routingPath, method: request.method)
+            let handler = handler(path: context.path(of: request), method: request.method)
             do {
                 return try await handler(request, context)
             } catch let error as any HTTPResponseError {

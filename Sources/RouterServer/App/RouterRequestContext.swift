@@ -15,6 +15,14 @@ package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext
     package let channel: any Channel
     /// Tells whether the client has hung up (set by the daemon's own server path; nil elsewhere).
     var connection: ClientConnectionWatch?
+    /// The request target's path without its query, as the parser found it (the daemon's own
+    /// server path; elsewhere it is made from the request: `path(of:)`).
+    var routingPath: String?
+
+    /// The path the request is routed by: Hummingbird's `uri.path`, without parsing the URI again.
+    func path(of request: Request) -> String {
+        routingPath ?? request.routingPath
+    }
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -21,7 +21,7 @@ package struct AuthMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // No key ring: a test harness exercising the proxy alone. `serve` always has one.
         guard let keyRing = runtime.keyRing else { return try await next(request, context) }
-        let path = request.routingPath
+        let path = context.path(of: request)
         guard AuthPolicy.requiresKey(path: path, clientIsLoopback: AuthPolicy.isLoopback(context.remoteAddress)) else {
             return try await next(request, context)
         }

@@ -1,11 +1,15 @@
 import HTTPTypes
+import Hummingbird
+import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// A client's request head, as HTTP types; `keepAlive` is what its version and `Connection` ask for.
+/// A client's request head, as HTTP types; `keepAlive` is what its version and `Connection` ask
+/// for; `routingPath` the target's path without its query (most often the target itself).
 struct HTTP1RequestHead {
     var request: HTTPRequest
     var keepAlive: Bool
+    var routingPath: String
 }
 
 /// The server side: `HTTP1Parser` reading requests, straight to HTTP types.
@@ -103,7 +107,15 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         let keepAlive = line.isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
         let target = Self.reused(&lastTarget, UnsafeRawBufferPointer(rebasing: raw[line.target]))
         let request = try line.request(raw, target: target, authority: authority, fields: fields)
-        return (HTTP1RequestHead(request: request, keepAlive: keepAlive), framing)
+        let routingPath: String
+        if raw[line.target.lowerBound] != UInt8(ascii: "/") {
+            routingPath = Request(head: request, body: RequestBody(buffer: ByteBuffer())).routingPath
+        } else if let query = raw[line.target].firstIndex(of: UInt8(ascii: "?")) {
+            routingPath = String(decoding: UnsafeRawBufferPointer(rebasing: raw[line.target.lowerBound..<query]), as: UTF8.self)
+        } else {
+            routingPath = target
+        }
+        return (HTTP1RequestHead(request: request, keepAlive: keepAlive, routingPath: routingPath), framing)
     }
 
     private struct RequestLine {
