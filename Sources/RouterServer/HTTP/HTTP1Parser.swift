@@ -393,13 +393,19 @@ struct RepeatedFieldLines<Field> {
     /// The `index`-th field line of the last head, if `range` of `raw` is the same bytes: its parse
     /// (placed in `raw`) and what was made of it.
     func match(_ index: Int, in raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> (line: HTTP1FieldLine, field: Field)? {
-        guard index < lines.count else { return nil }
-        let line = lines[index]
-        guard line.bytes.count == range.count,
-            bytes.withUnsafeBytes({ kept in sameBytes(UnsafeRawBufferPointer(rebasing: kept[line.bytes]), UnsafeRawBufferPointer(rebasing: raw[range])) })
-        else { return nil }
-        let start = range.lowerBound
-        return (HTTP1FieldLine(name: start..<(start + line.nameLength), value: (start + line.value.lowerBound)..<(start + line.value.upperBound)), line.field)
+        // Through the buffer: `lines[index]` would copy the whole entry, field and all.
+        lines.withUnsafeBufferPointer { lines in
+            guard index < lines.count else { return nil }
+            let kept = lines.baseAddress! + index
+            guard kept.pointee.bytes.count == range.count,
+                bytes.withUnsafeBytes({ bytes in
+                    sameBytes(UnsafeRawBufferPointer(rebasing: bytes[kept.pointee.bytes]), UnsafeRawBufferPointer(rebasing: raw[range]))
+                })
+            else { return nil }
+            let start = range.lowerBound
+            let value = (start + kept.pointee.value.lowerBound)..<(start + kept.pointee.value.upperBound)
+            return (HTTP1FieldLine(name: start..<(start + kept.pointee.nameLength), value: value), kept.pointee.field)
+        }
     }
 
     /// Keeps the field lines of the head in `raw` (from `start`), `fields[i]` made of the i-th.
