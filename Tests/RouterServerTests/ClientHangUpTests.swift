@@ -1,3 +1,4 @@
+@testable import RouterServer
 import RouterCore
 import Synchronization
 import Testing
@@ -44,5 +45,29 @@ struct ClientHangUpTests {
             let report = try #require(harness.runtime.routing.targetReports(configuration: harness.runtime.snapshot.configuration)["slow"])
             #expect(report.allSatisfy { $0.consecutiveFailures == 0 })
         }
+    }
+
+    /// The router closing a slow client's input itself (to answer 408) is not a hang-up: the
+    /// request that writes the answer is not cancelled. A real hang-up still cancels.
+    @Test func theRoutersOwnCloseOfTheInputIsNotAHangUp() async throws {
+        // Each in a task of its own: a cancelled task stays cancelled.
+        let watch = ClientConnectionWatch()
+        let cancelled = try await Task {
+            try await watch.cancellingOnHangUp { () async throws -> Bool in
+                watch.hungUp()
+                return Task.isCancelled
+            }
+        }.value
+        #expect(cancelled)
+        let ours = ClientConnectionWatch()
+        let cancelledByOurClose = try await Task {
+            try await ours.cancellingOnHangUp { () async throws -> Bool in
+                ours.serverClosesInput()
+                ours.hungUp()
+                return Task.isCancelled
+            }
+        }.value
+        #expect(!cancelledByOurClose)
+        #expect(!ours.hasHungUp)
     }
 }

@@ -12,6 +12,7 @@ final class ClientConnectionWatch: Sendable {
         /// before it can end.
         nonisolated(unsafe) var waiting: UnsafeCurrentTask?
         var closed = false
+        var closedByServer = false
     }
 
     private let state = Mutex(State())
@@ -20,9 +21,19 @@ final class ClientConnectionWatch: Sendable {
     /// the client giving up).
     func hungUp() {
         state.withLock { state in
+            // Our own close of the client's input is not the client giving up.
+            guard !state.closedByServer else { return }
             state.closed = true
             state.waiting?.cancel()
         }
+    }
+
+    /// The router stops reading the client itself (a body too slow to wait for) and answers it:
+    /// the input's close that follows must not cancel the request that writes that answer. (With
+    /// the request's code on the event loop, as in the daemon, the close is reported at once,
+    /// before the answer is made: it was answered 499 instead of 408.)
+    func serverClosesInput() {
+        state.withLock { $0.closedByServer = true }
     }
 
     var hasHungUp: Bool { state.withLock { $0.closed } }

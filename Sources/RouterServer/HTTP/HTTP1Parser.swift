@@ -289,6 +289,44 @@ struct HTTP1Lines {
     }
 }
 
+/// What a head's framing fields say (`Content-Length`, `Transfer-Encoding`, `Connection`), taken
+/// field by field; the same rules for requests and responses.
+struct HTTP1FramingFields {
+    private(set) var contentLength: Int?
+    private(set) var chunked = false
+    private var transferEncodings = 0
+    private var connectionClose = false
+    private var connectionKeepAlive = false
+
+    /// Notes the field if it is one of them.
+    mutating func take(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) {
+        switch name.count {
+        case 14 where equalsIgnoringASCIICase(name, "content-length"):
+            guard let length = httpDecimal(value) else { throw .malformed("invalid Content-Length") }
+            guard contentLength == nil || contentLength == length else { throw .malformed("conflicting Content-Length fields") }
+            contentLength = length
+        case 17 where equalsIgnoringASCIICase(name, "transfer-encoding"):
+            transferEncodings += 1
+            guard transferEncodings == 1, equalsIgnoringASCIICase(value, "chunked") else {
+                throw .malformed("unsupported Transfer-Encoding (only chunked)")
+            }
+            chunked = true
+        case 10 where equalsIgnoringASCIICase(name, "connection"):
+            forEachHTTPToken(value) { token in
+                if equalsIgnoringASCIICase(token, "close") { connectionClose = true }
+                if equalsIgnoringASCIICase(token, "keep-alive") { connectionKeepAlive = true }
+            }
+        default:
+            break
+        }
+    }
+
+    /// HTTP/1.1 stays open unless `close`; HTTP/1.0 only with `keep-alive`.
+    func keepAlive(isHTTP11: Bool) -> Bool {
+        isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
+    }
+}
+
 /// One field line of a head: its name and its value, the value without surrounding whitespace.
 struct HTTP1FieldLine {
     let name: Range<Int>

@@ -40,11 +40,7 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         var changed = false
         var authorityLine: Int?
         var authority: String?
-        var contentLength: Int?
-        var chunked = false
-        var transferEncodings = 0
-        var connectionClose = false
-        var connectionKeepAlive = false
+        var framingFields = HTTP1FramingFields()
         var count = 0
         while let range = lines.next(), !range.isEmpty {
             count += 1
@@ -53,33 +49,14 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
             let field = if let seen { seen.line } else { try HTTP1FieldLine(raw, range) }
             let name = UnsafeRawBufferPointer(rebasing: raw[field.name])
             let value = UnsafeRawBufferPointer(rebasing: raw[field.value])
-            switch field.name.count {
-            case 4 where equalsIgnoringASCIICase(name, "host"):
-                // The first Host is the authority (a pseudo-field), not a field, as HTTP types do.
-                if authority == nil {
-                    authority = Self.reused(&lastAuthority, value)
-                    authorityLine = count - 1
-                    changed = changed || seen == nil
-                    continue
-                }
-            case 14 where equalsIgnoringASCIICase(name, "content-length"):
-                guard let length = httpDecimal(value) else { throw .malformed("invalid Content-Length") }
-                guard contentLength == nil || contentLength == length else { throw .malformed("conflicting Content-Length fields") }
-                contentLength = length
-            case 17 where equalsIgnoringASCIICase(name, "transfer-encoding"):
-                transferEncodings += 1
-                guard transferEncodings == 1, equalsIgnoringASCIICase(value, "chunked") else {
-                    throw .malformed("unsupported Transfer-Encoding (only chunked)")
-                }
-                chunked = true
-            case 10 where equalsIgnoringASCIICase(name, "connection"):
-                forEachHTTPToken(value) { token in
-                    if equalsIgnoringASCIICase(token, "close") { connectionClose = true }
-                    if equalsIgnoringASCIICase(token, "keep-alive") { connectionKeepAlive = true }
-                }
-            default:
-                break
+            // The first Host is the authority (a pseudo-field), not a field, as HTTP types do.
+            if authority == nil, equalsIgnoringASCIICase(name, "host") {
+                authority = Self.reused(&lastAuthority, value)
+                authorityLine = count - 1
+                changed = changed || seen == nil
+                continue
             }
+            try framingFields.take(name, value)
             if let same = seen?.field ?? nil {
                 fields.append(same)
             } else {
@@ -95,16 +72,16 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         }
 
         let framing: HTTP1Framing
-        if chunked {
-            guard contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
+        if framingFields.chunked {
+            guard framingFields.contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
             guard line.isHTTP11 else { throw .malformed("Transfer-Encoding in an HTTP/1.0 request") }
             framing = .chunked
-        } else if let contentLength {
+        } else if let contentLength = framingFields.contentLength {
             framing = .length(contentLength)
         } else {
             framing = .none
         }
-        let keepAlive = line.isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
+        let keepAlive = framingFields.keepAlive(isHTTP11: line.isHTTP11)
         let target = Self.reused(&lastTarget, UnsafeRawBufferPointer(rebasing: raw[line.target]))
         let request = try line.request(raw, target: target, authority: authority, fields: fields)
         let routingPath: String

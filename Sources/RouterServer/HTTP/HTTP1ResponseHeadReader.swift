@@ -30,36 +30,14 @@ struct HTTP1ResponseHeadReader: HTTP1HeadReader {
 
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(repeated.count)
-        var contentLength: Int?
-        var chunked = false
-        var transferEncodings = 0
-        var connectionClose = false
-        var connectionKeepAlive = false
+        var framingFields = HTTP1FramingFields()
         while let range = lines.next(), !range.isEmpty {
             guard headers.count < HTTP1Limits.maximumFields else { throw .headTooLarge }
             let seen = repeated.match(headers.count, in: raw, range)
             let field = if let seen { seen.line } else { try HTTP1FieldLine(raw, range) }
             let name = UnsafeRawBufferPointer(rebasing: raw[field.name])
             let value = UnsafeRawBufferPointer(rebasing: raw[field.value])
-            switch field.name.count {
-            case 14 where equalsIgnoringASCIICase(name, "content-length"):
-                guard let length = httpDecimal(value) else { throw .malformed("invalid Content-Length") }
-                guard contentLength == nil || contentLength == length else { throw .malformed("conflicting Content-Length fields") }
-                contentLength = length
-            case 17 where equalsIgnoringASCIICase(name, "transfer-encoding"):
-                transferEncodings += 1
-                guard transferEncodings == 1, equalsIgnoringASCIICase(value, "chunked") else {
-                    throw .malformed("unsupported Transfer-Encoding (only chunked)")
-                }
-                chunked = true
-            case 10 where equalsIgnoringASCIICase(name, "connection"):
-                forEachHTTPToken(value) { token in
-                    if equalsIgnoringASCIICase(token, "close") { connectionClose = true }
-                    if equalsIgnoringASCIICase(token, "keep-alive") { connectionKeepAlive = true }
-                }
-            default:
-                break
-            }
+            try framingFields.take(name, value)
             if let seen {
                 headers.append(seen.field)
             } else {
@@ -69,14 +47,14 @@ struct HTTP1ResponseHeadReader: HTTP1HeadReader {
         }
         if changed || headers.count != repeated.count { repeated.remember(raw, from: fieldsStart, fields: headers) }
 
-        var keepAlive = isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose
+        var keepAlive = framingFields.keepAlive(isHTTP11: isHTTP11)
         let framing: HTTP1Framing
         if answersHead || status < 200 || status == 204 || status == 304 {
             framing = .none
-        } else if chunked {
-            guard contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
+        } else if framingFields.chunked {
+            guard framingFields.contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
             framing = .chunked
-        } else if let contentLength {
+        } else if let contentLength = framingFields.contentLength {
             framing = .length(contentLength)
         } else {
             framing = .untilClose

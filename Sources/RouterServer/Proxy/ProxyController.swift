@@ -413,6 +413,7 @@ package struct ProxyController: Sendable {
             // Checked as each part arrives: a client that stops sending altogether is the idle
             // timeout's. No more of this connection is read; the 408 still goes out.
             if ContinuousClock.now > deadline {
+                context.connection?.serverClosesInput()
                 context.channel.close(mode: .input, promise: nil)
                 var error = OpenAIError(
                     status: .requestTimeout, message: "The request body did not arrive within \(bodyTimeout).",
