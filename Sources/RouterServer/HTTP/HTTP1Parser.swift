@@ -338,10 +338,8 @@ struct HTTP1FieldLine {
     }
 
     init(_ raw: UnsafeRawBufferPointer, _ line: Range<Int>) throws(HTTP1ParseFailure) {
-        var index = line.lowerBound
-        while index < line.upperBound, isTokenByte(raw[index]) { index += 1 }
         // Also refuses a folded line (leading space) and a space before the colon.
-        guard index > line.lowerBound, index < line.upperBound, raw[index] == .colon else { throw .malformed("invalid field line") }
+        guard var index = tokenEnd(raw, line, before: .colon) else { throw .malformed("invalid field line") }
         name = line.lowerBound..<index
         index += 1
         while index < line.upperBound, raw[index] == .space || raw[index] == .tab { index += 1 }
@@ -376,6 +374,21 @@ func forEachHTTPToken(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferP
         body(UnsafeRawBufferPointer(rebasing: bytes[lower..<upper]))
         start = index + 1
     }
+}
+
+/// Where the token at the start of `line` ends, if it is not empty and `separator` follows it.
+func tokenEnd(_ raw: UnsafeRawBufferPointer, _ line: Range<Int>, before separator: UInt8) -> Int? {
+    var index = line.lowerBound
+    while index < line.upperBound, isTokenByte(raw[index]) { index += 1 }
+    guard index > line.lowerBound, index < line.upperBound, raw[index] == separator else { return nil }
+    return index
+}
+
+/// Whether `version` says HTTP/1.1 (false: HTTP/1.0; anything else is refused).
+func parseHTTPVersion(_ version: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> Bool {
+    if version.elementsEqual("HTTP/1.1".utf8) { return true }
+    if version.elementsEqual("HTTP/1.0".utf8) { return false }
+    throw .malformed("not HTTP/1.0 or HTTP/1.1")
 }
 
 /// RFC 9110 `tchar`.

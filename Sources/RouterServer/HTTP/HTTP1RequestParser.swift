@@ -101,9 +101,7 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         let isHTTP11: Bool
 
         init(_ raw: UnsafeRawBufferPointer, _ line: Range<Int>) throws(HTTP1ParseFailure) {
-            var index = line.lowerBound
-            while index < line.upperBound, isTokenByte(raw[index]) { index += 1 }
-            guard index > line.lowerBound, index < line.upperBound, raw[index] == .space else { throw .malformed("invalid method") }
+            guard var index = tokenEnd(raw, line, before: .space) else { throw .malformed("invalid method") }
             method = line.lowerBound..<index
             index += 1
             let targetStart = index
@@ -111,14 +109,7 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
             while index < line.upperBound, raw[index] > .space, raw[index] < 0x7F { index += 1 }
             guard index > targetStart, index < line.upperBound, raw[index] == .space else { throw .malformed("invalid request target") }
             target = targetStart..<index
-            let version = UnsafeRawBufferPointer(rebasing: raw[(index + 1)..<line.upperBound])
-            if version.elementsEqual("HTTP/1.1".utf8) {
-                isHTTP11 = true
-            } else if version.elementsEqual("HTTP/1.0".utf8) {
-                isHTTP11 = false
-            } else {
-                throw .malformed("not HTTP/1.0 or HTTP/1.1")
-            }
+            isHTTP11 = try parseHTTPVersion(UnsafeRawBufferPointer(rebasing: raw[(index + 1)..<line.upperBound]))
         }
 
         func request(_ raw: UnsafeRawBufferPointer, target: String, authority: String?, fields: HTTPFields) throws(HTTP1ParseFailure) -> HTTPRequest {

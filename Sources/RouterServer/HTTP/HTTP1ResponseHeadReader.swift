@@ -68,15 +68,7 @@ struct HTTP1ResponseHeadReader: HTTP1HeadReader {
     /// `HTTP/1.x SP 3DIGIT [SP reason]`, the reason anything printable (or nothing at all).
     private static func statusLine(_ line: UnsafeRawBufferPointer) throws(HTTP1ParseFailure) -> (status: Int, isHTTP11: Bool) {
         guard line.count >= 12, line[8] == UInt8(ascii: " ") else { throw .malformed("invalid status line") }
-        let isHTTP11: Bool
-        let version = UnsafeRawBufferPointer(rebasing: line[..<8])
-        if version.elementsEqual("HTTP/1.1".utf8) {
-            isHTTP11 = true
-        } else if version.elementsEqual("HTTP/1.0".utf8) {
-            isHTTP11 = false
-        } else {
-            throw .malformed("not HTTP/1.0 or HTTP/1.1")
-        }
+        let isHTTP11 = try parseHTTPVersion(UnsafeRawBufferPointer(rebasing: line[..<8]))
         guard let status = httpDecimal(UnsafeRawBufferPointer(rebasing: line[9..<12])), status >= 100 else { throw .malformed("invalid status code") }
         if line.count > 12 {
             guard line[12] == UInt8(ascii: " ") else { throw .malformed("invalid status line") }
