@@ -2,8 +2,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
 /// A client connection's only handler: parses its requests (`HTTP1RequestParser`), hands each
 /// to the router's responder in a task of its own, writes the response straight to the channel,

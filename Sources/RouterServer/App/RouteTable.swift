@@ -71,8 +71,14 @@ package final class RouteTable: RouterMethods, HTTPResponderBuilder {
 extension Request {
     /// The request target's path, without its query: what `uri.path` gives, without making a new
     /// string on every call (it did, three times a request: routing, auth, the error renderer).
+    var routingPath: String { head.routingPath }
+}
+
+extension HTTPRequest {
+    /// The path the router routes by: the target's path without its query ("/" for none). The
+    /// request parser finds it once per request (`HTTP1RequestHead.routingPath`).
     var routingPath: String {
-        guard let target = head.path, !target.isEmpty else { return "/" }
+        guard let target = path, !target.isEmpty else { return "/" }
         guard let query = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
         return String(target[..<query])
     }

@@ -132,10 +132,8 @@ struct HTTP1Parser<Reader: HTTP1HeadReader> {
             state = .head
             return .end
         case .fixedBody(let remaining):
-            guard buffer.readableBytes > 0 else { return nil }
-            let length = min(remaining, buffer.readableBytes)
-            let part = buffer.readSlice(length: length)!
-            state = length == remaining ? .endPending : .fixedBody(remaining: remaining - length)
+            guard let (part, left) = takeBody(upTo: remaining) else { return nil }
+            state = left == 0 ? .endPending : .fixedBody(remaining: left)
             return .body(part)
         case .untilClose:
             guard buffer.readableBytes > 0 else { return nil }
@@ -145,10 +143,8 @@ struct HTTP1Parser<Reader: HTTP1HeadReader> {
             state = size == 0 ? .trailers : .chunkData(remaining: size)
             return try nextPart()
         case .chunkData(let remaining):
-            guard buffer.readableBytes > 0 else { return nil }
-            let length = min(remaining, buffer.readableBytes)
-            let part = buffer.readSlice(length: length)!
-            state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
+            guard let (part, left) = takeBody(upTo: remaining) else { return nil }
+            state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
             return .body(part)
         case .chunkDataEnd:
             let bytes = buffer.readableBytesView
@@ -169,6 +165,14 @@ struct HTTP1Parser<Reader: HTTP1HeadReader> {
         }
     }
 
+    /// Up to `remaining` bytes of body that have arrived (a slice of the read, not a copy), and
+    /// how many are still to come; nil when none have.
+    private mutating func takeBody(upTo remaining: Int) -> (ByteBuffer, left: Int)? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let length = min(remaining, buffer.readableBytes)
+        return (buffer.readSlice(length: length)!, remaining - length)
+    }
+
     // MARK: The head
 
     private mutating func readHead() throws(HTTP1ParseFailure) -> (Reader.Head, HTTP1Framing)? {
@@ -180,22 +184,29 @@ struct HTTP1Parser<Reader: HTTP1HeadReader> {
             searched = 0
             return nil
         }
-        let bytes = buffer
-        let from = searched
-        let end: Int? = bytes.withUnsafeReadableBytes { raw in Self.endOfHead(in: raw, from: from) }
-        guard let end else {
-            guard bytes.readableBytes <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
-            // Resume at the start of the last (incomplete) line next time.
-            searched = bytes.withUnsafeReadableBytes { raw in Self.startOfLastLine(in: raw) }
-            return nil
-        }
+        guard let end = try endOfLines() else { return nil }
         guard end <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
-        searched = 0
+        let bytes = buffer
         let parsed = try bytes.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) in
             try reader.read(UnsafeRawBufferPointer(rebasing: raw[..<end]))
         }
         buffer.moveReaderIndex(forwardBy: end)
         return parsed
+    }
+
+    /// Where the lines at the start of `buffer` (a head, or a chunked body's trailers) end, just
+    /// past their empty line, if it has arrived. The search resumes where the last one stopped;
+    /// lines still arriving past `maximumHeadBytes` are refused.
+    private mutating func endOfLines() throws(HTTP1ParseFailure) -> Int? {
+        let from = searched
+        guard let end = buffer.withUnsafeReadableBytes({ raw in Self.endOfHead(in: raw, from: from) }) else {
+            guard buffer.readableBytes <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
+            // Resume at the start of the last (incomplete) line next time.
+            searched = buffer.withUnsafeReadableBytes { raw in Self.startOfLastLine(in: raw) }
+            return nil
+        }
+        searched = 0
+        return end
     }
 
     /// The offset just past the empty line that ends a head, if it has arrived.
@@ -223,16 +234,14 @@ struct HTTP1Parser<Reader: HTTP1HeadReader> {
 
     /// A chunk-size line's size (extensions ignored), if the line has arrived.
     private mutating func readChunkSize() throws(HTTP1ParseFailure) -> Int? {
-        let line: Range<Int>? = buffer.withUnsafeReadableBytes { raw in
-            guard let lf = raw.firstIndex(of: .lf) else { return nil }
-            return 0..<(lf > 0 && raw[lf - 1] == .cr ? lf - 1 : lf)
-        }
-        guard let line else {
+        let lf: Int? = buffer.withUnsafeReadableBytes { raw in raw.firstIndex(of: .lf) }
+        guard let lf else {
             guard buffer.readableBytes <= HTTP1Limits.maximumChunkLineBytes else { throw .malformed("chunk-size line too long") }
             return nil
         }
-        guard line.count <= HTTP1Limits.maximumChunkLineBytes else { throw .malformed("chunk-size line too long") }
         let size = try buffer.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) -> Int in
+            let line = 0..<(lf > 0 && raw[lf - 1] == .cr ? lf - 1 : lf)
+            guard line.count <= HTTP1Limits.maximumChunkLineBytes else { throw .malformed("chunk-size line too long") }
             var index = 0
             var size = 0
             while index < line.upperBound, let digit = hexDigit(raw[index]) {
@@ -249,22 +258,14 @@ struct HTTP1Parser<Reader: HTTP1HeadReader> {
             }
             return size
         }
-        let lineEnd = buffer.withUnsafeReadableBytes { raw in raw.firstIndex(of: .lf)! + 1 }
-        buffer.moveReaderIndex(forwardBy: lineEnd)
+        buffer.moveReaderIndex(forwardBy: lf + 1)
         return size
     }
 
     /// Past the trailer section (its fields checked and dropped) and its empty line, if arrived.
     private mutating func skipTrailers() throws(HTTP1ParseFailure) -> Bool {
-        let bytes = buffer
-        let from = searched
-        guard let end = bytes.withUnsafeReadableBytes({ raw in Self.endOfHead(in: raw, from: from) }) else {
-            guard bytes.readableBytes <= HTTP1Limits.maximumHeadBytes else { throw .headTooLarge }
-            searched = bytes.withUnsafeReadableBytes { raw in Self.startOfLastLine(in: raw) }
-            return false
-        }
-        searched = 0
-        try bytes.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) in
+        guard let end = try endOfLines() else { return false }
+        try buffer.withUnsafeReadableBytes { raw throws(HTTP1ParseFailure) in
             var lines = HTTP1Lines(raw: UnsafeRawBufferPointer(rebasing: raw[..<end]))
             while let range = lines.next(), !range.isEmpty { _ = try HTTP1FieldLine(raw, range) }
         }

@@ -1,6 +1,4 @@
 import HTTPTypes
-import Hummingbird
-import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
@@ -84,15 +82,7 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
         let keepAlive = framingFields.keepAlive(isHTTP11: line.isHTTP11)
         let target = Self.reused(&lastTarget, UnsafeRawBufferPointer(rebasing: raw[line.target]))
         let request = try line.request(raw, target: target, authority: authority, fields: fields)
-        let routingPath: String
-        if raw[line.target.lowerBound] != UInt8(ascii: "/") {
-            routingPath = Request(head: request, body: RequestBody(buffer: ByteBuffer())).routingPath
-        } else if let query = raw[line.target].firstIndex(of: UInt8(ascii: "?")) {
-            routingPath = String(decoding: UnsafeRawBufferPointer(rebasing: raw[line.target.lowerBound..<query]), as: UTF8.self)
-        } else {
-            routingPath = target
-        }
-        return (HTTP1RequestHead(request: request, keepAlive: keepAlive, routingPath: routingPath), framing)
+        return (HTTP1RequestHead(request: request, keepAlive: keepAlive, routingPath: request.routingPath), framing)
     }
 
     private struct RequestLine {
