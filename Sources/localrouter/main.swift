@@ -12,13 +12,16 @@ import Glibc
 // It must happen on the main thread before any task starts, hence main.swift rather than @main.
 EventLoopGlobalExecutor.install()
 
-// One event-loop thread unless NIO_SINGLETON_GROUP_LOOP_COUNT says otherwise. A personal router
-// shares the machine with the editor, the agents and often a local model: on 2 cores one loop
-// served more requests than two (12.5k against 11k req/s proxied at 16 connections) at 25% less
-// CPU per request, since nothing crosses between loops and a busy loop handles several
-// connections per wake-up (docs/benchmarks.md). Upstream latency, not the router, bounds it.
+// Two event-loop threads (one on a single-core machine) unless NIO_SINGLETON_GROUP_LOOP_COUNT says
+// otherwise; NIO's default is one per core. Two, because on a 2-core VM shared with the clients and
+// the upstream, one loop ran only ~80% of the time at saturation (preempted on its own core by the
+// peers it had just woken, while the other core idled), and a second loop takes that up: +13%
+// req/s at 16 connections, 0.44 -> 0.52 of nginx (docs/benchmarks.md, "Performance pass 7").
+// Not one per core: a personal router shares the machine with the editor, the agents and often a
+// local model, and each loop keeps its own keep-alive connections to every upstream (a request
+// runs on its connection's loop, with no thread hop).
 if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil {
-    NIOSingletons.groupLoopCountSuggestion = 1
+    NIOSingletons.groupLoopCountSuggestion = min(2, System.coreCount)
 }
 
 enum Entry {
