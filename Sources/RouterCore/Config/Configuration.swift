@@ -21,7 +21,18 @@ package struct Configuration: Sendable, Equatable {
     package init() {}
 
     package func provider(named name: String) -> ProviderSettings? {
-        providers.first { $0.name == name }
+        providerIndex(named: name).map { providers[$0] }
+    }
+
+    package func hasProvider(named name: String) -> Bool {
+        providerIndex(named: name) != nil
+    }
+
+    /// By index, comparing names in place: `first(where:)` copied every provider it passed over
+    /// (their strings, headers and models retained and released), several times a request.
+    private func providerIndex(named name: String) -> Int? {
+        for index in providers.indices where providers[index].name == name { return index }
+        return nil
     }
 
     package func route(named name: String) -> RouteSettings? {

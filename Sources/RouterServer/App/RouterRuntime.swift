@@ -5,13 +5,25 @@ import Synchronization
 /// The daemon's live state. Requests take one `Snapshot` when they start and finish on it,
 /// so a reload swaps the snapshot without disturbing requests in flight.
 package final class RouterRuntime: Sendable {
-    package struct Snapshot: Sendable {
-        package var configuration: Configuration
-        package var catalog: ModelCatalog
+    /// A class, so taking one is one retain rather than a copy of the whole configuration.
+    package final class Snapshot: Sendable {
+        package let configuration: Configuration
+        package let catalog: ModelCatalog
         /// Provider name -> resolved upstream API key. Never logged.
-        package var credentials: [String: String]
+        package let credentials: [String: String]
         /// Provider name -> why its credential could not be resolved.
-        package var credentialProblems: [String: String]
+        package let credentialProblems: [String: String]
+
+        init(configuration: Configuration, catalog: ModelCatalog, credentials: [String: String], credentialProblems: [String: String]) {
+            self.configuration = configuration
+            self.catalog = catalog
+            self.credentials = credentials
+            self.credentialProblems = credentialProblems
+        }
+
+        func replacingCatalog(_ catalog: ModelCatalog) -> Snapshot {
+            Snapshot(configuration: configuration, catalog: catalog, credentials: credentials, credentialProblems: credentialProblems)
+        }
     }
 
     package let transport: UpstreamTransport
@@ -66,7 +78,7 @@ package final class RouterRuntime: Sendable {
             return $0
         }
         current.withLock { snapshot in
-            snapshot.catalog = ModelCatalog(configuration: snapshot.configuration, discoveredModels: all)
+            snapshot = snapshot.replacingCatalog(ModelCatalog(configuration: snapshot.configuration, discoveredModels: all))
         }
     }
 

@@ -175,7 +175,7 @@ package final class RequestAccounting: Sendable {
         } else if let requested = fields.model, catalog.ids.contains(requested) {
             model = requested
         }
-        let provider = fields.provider.flatMap { configuration.provider(named: $0) == nil ? nil : $0 } ?? ""
+        let provider = fields.provider.flatMap { configuration.hasProvider(named: $0) ? $0 : nil } ?? ""
         return RouterMetrics.RequestLabels(key: key, route: route, provider: provider, model: model)
     }
 }
