@@ -58,17 +58,17 @@ package final class PlainHTTPClient: Sendable {
         // staying on it avoids a thread hop each way.
         let loop = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
         let pool = pools[ObjectIdentifier(loop)]!
-        let promise = loop.makePromise(of: UpstreamResponse.self)
         let box = NIOLoopBoundBox.makeEmptyBox(valueType: PlainHTTPExchange.self, eventLoop: loop)
-        let start = { @Sendable in
-            let exchange = PlainHTTPExchange(request: request, promise: promise, timeout: timeout)
-            box.value = exchange
-            pool.execute(exchange, reuse: reuse)
-        }
-        if loop.inEventLoop { start() } else { loop.execute(start) }
         do {
             return try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
+                try await withUnsafeThrowingContinuation { waiter in
+                    let start = { @Sendable in
+                        let exchange = PlainHTTPExchange(request: request, on: loop, timeout: timeout, waiter: waiter)
+                        box.value = exchange
+                        pool.execute(exchange, reuse: reuse)
+                    }
+                    if loop.inEventLoop { start() } else { loop.execute(start) }
+                }
             } onCancel: {
                 loop.execute { box.value?.cancel() }
             }
