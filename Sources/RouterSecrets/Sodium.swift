@@ -34,6 +34,20 @@ enum Sodium {
         return output
     }
 
+    /// Keyed SipHash-2-4 with a 128-bit output (`crypto_shorthash_siphashx24`) of `message`'s
+    /// bytes, into `output`; `key` must hold 16 bytes. A PRF made for hash-table keys under
+    /// adversarial input, ~10 times cheaper than keyed BLAKE2b on a short message.
+    static func shortHash128(_ message: UnsafeRawBufferPointer, key: [UInt8], into output: UnsafeMutableRawBufferPointer) {
+        precondition(key.count == Int(crypto_shorthash_siphashx24_KEYBYTES) && output.count == Int(crypto_shorthash_siphashx24_BYTES))
+        ensureInitialised()
+        let status = key.withUnsafeBufferPointer { keyBytes in
+            crypto_shorthash_siphashx24(
+                output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count), keyBytes.baseAddress!)
+        }
+        precondition(status == 0, "crypto_shorthash_siphashx24 failed")
+    }
+
     /// Constant-time equality; false for different lengths (lengths are not secret here).
     static func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
         guard left.count == right.count else { return false }

@@ -42,6 +42,27 @@ import Testing
         #expect(fastest < .milliseconds(1))
     }
 
+    /// The cache's index: the same key under the same hash key gives the same digest; any other
+    /// key (one character changed anywhere), or the same key under another process's hash key,
+    /// gives another.
+    @Test func theKeyDigestTellsEveryOtherKeyApart() {
+        let hashKey = Sodium.randomBytes(16)
+        let key = APIKey.generate()
+        #expect(KeyDigest(of: key, hashKey: hashKey) == KeyDigest(of: key, hashKey: hashKey))
+        #expect(KeyDigest(of: key, hashKey: hashKey) != KeyDigest(of: key, hashKey: Sodium.randomBytes(16)))
+        var digests: Set<KeyDigest> = [KeyDigest(of: key, hashKey: hashKey)]
+        let characters = Array(key)
+        for index in characters.indices {
+            var changed = characters
+            changed[index] = changed[index] == "A" ? "B" : "A"
+            digests.insert(KeyDigest(of: String(changed), hashKey: hashKey))
+        }
+        digests.insert(KeyDigest(of: key + "A", hashKey: hashKey))
+        digests.insert(KeyDigest(of: String(key.dropLast()), hashKey: hashKey))
+        digests.insert(KeyDigest(of: "", hashKey: hashKey))
+        #expect(digests.count == characters.count + 4)
+    }
+
     @Test func concurrentChecksOfOneKeyShareOneBcrypt() async throws {
         let key = APIKey.generate()
         let record = try makeRecord(key: key, cost: 8)
