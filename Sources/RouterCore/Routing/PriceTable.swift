@@ -35,7 +35,14 @@ package struct PriceTable: Sendable, Equatable {
     ]
 
     /// Provider types whose models cost nothing: the offline mock, and ollama, which runs locally.
-    package static let freeProviderTypes: Set<ProviderType> = [.mock, .ollama]
+    /// A switch, not a `Set`: hashing a `String`-backed enum hashes its raw string (~400
+    /// instructions a lookup, twice a request).
+    package static func isFree(_ type: ProviderType) -> Bool {
+        switch type {
+        case .mock, .ollama: true
+        case .openai, .anthropic, .gemini, .openrouter, .openaiCompatible: false
+        }
+    }
 
     /// `provider/model` (exactly as in the config) -> price.
     private let overrides: [String: Price]
@@ -74,7 +81,7 @@ package struct PriceTable: Sendable, Equatable {
     /// a date or `-latest` suffix (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`).
     package func price(provider: String, model: String) -> Price? {
         if !overrides.isEmpty, let override = overrides["\(provider)/\(model)"] { return override }
-        if let type = providerTypes[provider], Self.freeProviderTypes.contains(type) {
+        if let type = providerTypes[provider], Self.isFree(type) {
             return Price(input: 0, output: 0)
         }
         if let known = builtInLookups.cached(model) { return known.price }
