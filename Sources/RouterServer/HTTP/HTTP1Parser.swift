@@ -322,6 +322,17 @@ struct HTTP1FramingFields {
         }
     }
 
+    /// The body's framing these fields give: `chunked` (never beside a length), the length, or
+    /// `otherwise` when there is neither.
+    func bodyFraming(otherwise: HTTP1Framing) throws(HTTP1ParseFailure) -> HTTP1Framing {
+        if chunked {
+            guard contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
+            return .chunked
+        }
+        if let contentLength { return .length(contentLength) }
+        return otherwise
+    }
+
     /// HTTP/1.1 stays open unless `close`; HTTP/1.0 only with `keep-alive`.
     func keepAlive(isHTTP11: Bool) -> Bool {
         isHTTP11 ? !connectionClose : connectionKeepAlive && !connectionClose

@@ -69,16 +69,8 @@ struct HTTP1RequestHeadReader: HTTP1HeadReader {
             repeated.remember(raw, from: fieldsStart, fields: kept)
         }
 
-        let framing: HTTP1Framing
-        if framingFields.chunked {
-            guard framingFields.contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
-            guard line.isHTTP11 else { throw .malformed("Transfer-Encoding in an HTTP/1.0 request") }
-            framing = .chunked
-        } else if let contentLength = framingFields.contentLength {
-            framing = .length(contentLength)
-        } else {
-            framing = .none
-        }
+        let framing = try framingFields.bodyFraming(otherwise: .none)
+        if case .chunked = framing, !line.isHTTP11 { throw .malformed("Transfer-Encoding in an HTTP/1.0 request") }
         let keepAlive = framingFields.keepAlive(isHTTP11: line.isHTTP11)
         let target = Self.reused(&lastTarget, UnsafeRawBufferPointer(rebasing: raw[line.target]))
         let request = try line.request(raw, target: target, authority: authority, fields: fields)

@@ -47,19 +47,11 @@ struct HTTP1ResponseHeadReader: HTTP1HeadReader {
         }
         if changed || headers.count != repeated.count { repeated.remember(raw, from: fieldsStart, fields: headers) }
 
+        let hasNoBody = answersHead || status < 200 || status == 204 || status == 304
+        let framing = hasNoBody ? .none : try framingFields.bodyFraming(otherwise: .untilClose)
+        // A body that runs until the connection closes leaves nothing to keep alive.
         var keepAlive = framingFields.keepAlive(isHTTP11: isHTTP11)
-        let framing: HTTP1Framing
-        if answersHead || status < 200 || status == 204 || status == 304 {
-            framing = .none
-        } else if framingFields.chunked {
-            guard framingFields.contentLength == nil else { throw .malformed("both Content-Length and Transfer-Encoding") }
-            framing = .chunked
-        } else if let contentLength = framingFields.contentLength {
-            framing = .length(contentLength)
-        } else {
-            framing = .untilClose
-            keepAlive = false
-        }
+        if case .untilClose = framing { keepAlive = false }
         // The next head answers another request; a 1xx is followed by its request's real answer.
         if status >= 200 { answersHead = false }
         return (HTTP1ResponseHead(status: status, headers: headers, keepAlive: keepAlive), framing)
