@@ -162,7 +162,7 @@ struct RoutingStateTests {
         #expect(report.stats.latencyEWMA == .milliseconds(20))
     }
 
-    @Test func lowestCostUsesOverridesAndTheBuiltInTable() {
+    @Test func lowestCostUsesOverridesAndTheBuiltInTable() throws {
         var cheap = configuration
         cheap.routes = [
             RouteSettings(
@@ -177,10 +177,10 @@ struct RoutingStateTests {
         #expect(
             routing.plan(route: route, targets: route.targets, configuration: cheap).map(\.target.target)
                 == ["a/gpt-4.1", "b/gpt-4.1-mini", "a/unknown"])
-        let cost = routing.cost(provider: "b", model: "gpt-4.1-mini", inputTokens: 1_000_000, outputTokens: 500_000, configuration: cheap)
-        #expect(abs((cost ?? 0) - 1.2) < 1e-12)
-        #expect(routing.cost(provider: "a", model: "unknown", inputTokens: 10, outputTokens: 10, configuration: cheap) == nil)
-        #expect(routing.cost(provider: "b", model: "gpt-4.1-mini", inputTokens: nil, outputTokens: nil, configuration: cheap) == nil)
+        let table = PriceTable(configuration: cheap)
+        let price = try #require(table.price(provider: "b", model: "gpt-4.1-mini"))
+        #expect(abs(table.cost(price: price, inputTokens: 1_000_000, outputTokens: 500_000) - 1.2) < 1e-12)
+        #expect(table.price(provider: "a", model: "unknown") == nil)
     }
 
     @Test func stateSurvivesAReloadAndNewHealthSettingsStartTheBreakerAfresh() {

@@ -151,17 +151,6 @@ package final class RoutingState: Sendable {
         state.withLock { $0.providers[provider] }
     }
 
-    // MARK: Pricing
-
-    /// USD for a finished request, from the config's `pricing:` and the built-in table; nil when
-    /// the model's price or the token counts are unknown.
-    package func cost(provider: String, model: String, inputTokens: Int?, outputTokens: Int?, configuration: Configuration) -> Double? {
-        guard inputTokens != nil || outputTokens != nil else { return nil }
-        let table = state.withLock { $0.priceTable(for: configuration) }
-        guard let price = table.price(provider: provider, model: model) else { return nil }
-        return table.cost(price: price, inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0)
-    }
-
     // MARK: Reporting
 
     /// What `/health/providers` shows of each target: copies taken under the lock.
