@@ -35,9 +35,9 @@ package final class RoutingState: Sendable {
         return state.withLock { state in
             let prices = strategy == .lowestCost ? state.priceTable(for: configuration) : nil
             let candidates = targets.map { target in
-                let index = state.entry(target.target, configuration: configuration, now: now)
+                let entry = state.entry(target.target, configuration: configuration, now: now)
                 return RouteCandidate(
-                    target: target, breaker: state.targets.values[index].breaker, stats: state.targets.values[index].stats,
+                    target: target, breaker: entry.breaker, stats: entry.stats,
                     price: prices?.price(provider: target.providerName, model: target.model))
             }
             var generator = SystemRandomNumberGenerator()
@@ -59,39 +59,34 @@ package final class RoutingState: Sendable {
     package func attemptStarted(_ attempt: PlannedAttempt, configuration: Configuration, mustSend: Bool = false) -> AttemptTicket? {
         let now = now()
         return state.withLock { state in
-            let index = state.entry(attempt.target.target, configuration: configuration, now: now)
+            let entry = state.entry(attempt.target.target, configuration: configuration, now: now)
             var isProbe = false
-            switch state.targets.values[index].breaker.acquire(now: now) {
+            switch entry.breaker.acquire(now: now) {
             case .allowed: break
             case .probe: isProbe = true
             case .rejected: guard attempt.isLastResort || mustSend else { return nil }
             }
             state.nextTicket &+= 1
-            let ticket = AttemptTicket(target: attempt.target, id: state.nextTicket, isProbe: isProbe)
-            state.update(at: index) { entry in
-                if isProbe { entry.probeHolder = ticket.id }
-                entry.stats.requestStarted()
-                entry.lastUsed = now
-            }
+            let ticket = AttemptTicket(target: attempt.target, id: state.nextTicket, isProbe: isProbe, entry: entry)
+            if isProbe { entry.probeHolder = ticket.id }
+            entry.stats.requestStarted()
+            entry.lastUsed = now
             return ticket
         }
     }
 
     /// The upstream's response head arrived `timeToFirstByte` after the request was sent.
     package func attemptResponded(_ ticket: AttemptTicket, timeToFirstByte: Duration) {
-        state.withLock { state in
-            state.update(ticket.target.target) { $0.stats.recordTimeToFirstByte(timeToFirstByte) }
-        }
+        state.withLock { _ in ticket.entry.stats.recordTimeToFirstByte(timeToFirstByte) }
     }
 
     /// The upstream answered usably: a whole 2xx answer or stream, or a 4xx that is the client's fault.
     package func attemptSucceeded(_ ticket: AttemptTicket) {
         let now = now()
-        state.withLock { state in
-            state.update(ticket.target.target) { entry in
-                entry.breaker.recordSuccess(now: now)
-                if entry.probeHolder == ticket.id { entry.probeHolder = nil }
-            }
+        state.withLock { _ in
+            let entry = ticket.entry
+            entry.breaker.recordSuccess(now: now)
+            if entry.probeHolder == ticket.id { entry.probeHolder = nil }
         }
     }
 
@@ -100,25 +95,24 @@ package final class RoutingState: Sendable {
     /// put it behind the others until then.
     package func attemptFailed(_ ticket: AttemptTicket, failure: UpstreamFailure, message: String, retryAfter: Duration?) {
         let now = now()
-        state.withLock { state in
-            state.update(ticket.target.target) { entry in
-                if failure.countsAgainstTarget { entry.breaker.recordFailure(now: now) }
-                entry.stats.recordFailure(message: Self.describe(failure, message), now: now, retryAfter: retryAfter)
-                if entry.probeHolder == ticket.id { entry.probeHolder = nil }
-            }
+        let description = Self.describe(failure, message)
+        state.withLock { _ in
+            let entry = ticket.entry
+            if failure.countsAgainstTarget { entry.breaker.recordFailure(now: now) }
+            entry.stats.recordFailure(message: description, now: now, retryAfter: retryAfter)
+            if entry.probeHolder == ticket.id { entry.probeHolder = nil }
         }
     }
 
     /// The attempt is over, whatever its outcome (cancellation included): in-flight accounting, and a
     /// probe that reported nothing is handed to the next request.
     package func attemptFinished(_ ticket: AttemptTicket) {
-        state.withLock { state in
-            state.update(ticket.target.target) { entry in
-                entry.stats.requestFinished()
-                if entry.probeHolder == ticket.id {
-                    entry.breaker.releaseProbe()
-                    entry.probeHolder = nil
-                }
+        state.withLock { _ in
+            let entry = ticket.entry
+            entry.stats.requestFinished()
+            if entry.probeHolder == ticket.id {
+                entry.breaker.releaseProbe()
+                entry.probeHolder = nil
             }
         }
     }
@@ -137,8 +131,8 @@ package final class RoutingState: Sendable {
             state.providers[provider] = result
             var transitions: [(String, CircuitBreaker.Transition)] = []
             for target in state.targetNames(of: provider, configuration: configuration) {
-                let index = state.entry(target, configuration: configuration, now: now)
-                if let transition = state.targets.values[index].breaker.recordHealthCheck(success: result.isHealthy, now: now) {
+                let entry = state.entry(target, configuration: configuration, now: now)
+                if let transition = entry.breaker.recordHealthCheck(success: result.isHealthy, now: now) {
                     transitions.append((target, transition))
                 }
             }
@@ -188,6 +182,12 @@ package struct AttemptTicket: Sendable, Equatable {
     let id: UInt64
     /// This attempt is the half-open circuit's single probe.
     package let isProbe: Bool
+    /// The target's entry, for the calls that report on this attempt.
+    fileprivate let entry: RoutingState.TargetEntry
+
+    package static func == (lhs: AttemptTicket, rhs: AttemptTicket) -> Bool {
+        lhs.id == rhs.id && lhs.target == rhs.target && lhs.isProbe == rhs.isProbe && lhs.entry === rhs.entry
+    }
 }
 
 /// The outcome of one active health check of a provider.
@@ -223,12 +223,21 @@ package struct TargetReport: Sendable {
 }
 
 extension RoutingState {
-    fileprivate struct TargetEntry {
+    /// A target's breaker and stats. A class, so that a ticket reaches its target's entry again
+    /// without hashing the target's name (three lookups a request); read and changed only under
+    /// `RoutingState`'s lock. An entry is forgotten only with nothing in flight, so no live ticket
+    /// holds one that is gone.
+    fileprivate final class TargetEntry: @unchecked Sendable {
         var breaker: CircuitBreaker
         var stats = TargetStats()
         /// The ticket holding the half-open probe, so only its own attempt releases it.
         var probeHolder: UInt64?
         var lastUsed: Instant
+
+        init(breaker: CircuitBreaker, lastUsed: Instant) {
+            self.breaker = breaker
+            self.lastUsed = lastUsed
+        }
     }
 
     fileprivate struct State {
@@ -238,38 +247,28 @@ extension RoutingState {
         var nextTicket: UInt64 = 0
         var prices: PriceTable?
 
-        /// Where the target's entry is, created on first use (valid until `targets` next changes).
-        /// A reload that changes `health:` settings starts the target's breaker afresh (its stats
-        /// stay); otherwise state carries over.
-        mutating func entry(_ target: String, configuration: Configuration, now: Instant) -> Dictionary<String, TargetEntry>.Index {
+        /// A half-open probe may run this much longer than a request before its slot is freed.
+        static let probeGrace = Duration.seconds(5)
+
+        /// The target's entry, created on first use. A reload that changes `health:` settings
+        /// starts the target's breaker afresh (its stats stay); otherwise state carries over.
+        mutating func entry(_ target: String, configuration: Configuration, now: Instant) -> TargetEntry {
             let health = configuration.health
-            let probeTimeout = configuration.server.requestTimeout + .seconds(5)
-            if let index = targets.index(forKey: target) {
-                let breaker = targets.values[index].breaker
-                if breaker.failureThreshold == max(1, health.failureThreshold), breaker.cooldown == health.cooldown,
-                    breaker.probeTimeout == probeTimeout
+            let probeTimeout = configuration.server.requestTimeout + Self.probeGrace
+            if let entry = targets[target] {
+                let breaker = entry.breaker
+                if breaker.failureThreshold != max(1, health.failureThreshold) || breaker.cooldown != health.cooldown
+                    || breaker.probeTimeout != probeTimeout
                 {
-                    return index
+                    entry.breaker = CircuitBreaker(health: health, probeTimeout: probeTimeout)
+                    entry.probeHolder = nil
                 }
-                targets.values[index].breaker = CircuitBreaker(health: health, probeTimeout: probeTimeout)
-                targets.values[index].probeHolder = nil
-                return index
+                return entry
             }
             pruneIfNeeded(configuration: configuration)
-            targets[target] = TargetEntry(breaker: CircuitBreaker(health: health, probeTimeout: probeTimeout), lastUsed: now)
-            return targets.index(forKey: target)!
-        }
-
-        /// Changes an entry in place: copied out of the dictionary and back, an entry (breaker,
-        /// stats, error text) cost ~1,600 instructions a request in copies (callgrind).
-        mutating func update(at index: Dictionary<String, TargetEntry>.Index, _ change: (inout TargetEntry) -> Void) {
-            change(&targets.values[index])
-        }
-
-        /// `update(at:)` for a target that has an entry; nothing otherwise.
-        mutating func update(_ target: String, _ change: (inout TargetEntry) -> Void) {
-            guard let index = targets.index(forKey: target) else { return }
-            change(&targets.values[index])
+            let entry = TargetEntry(breaker: CircuitBreaker(health: health, probeTimeout: probeTimeout), lastUsed: now)
+            targets[target] = entry
+            return entry
         }
 
         /// The provider's targets worth tracking: those its routes and `models:` list name, then
