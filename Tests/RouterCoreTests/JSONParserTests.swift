@@ -115,19 +115,57 @@ import Testing
     }
 }
 
-@Suite struct JSONRequestModelRangeTests {
-    private func modelText(_ json: String) throws -> String? {
-        let bytes = Array(json.utf8)
-        guard let range = try JSONParser.parseRequest(bytes).modelValue else { return nil }
-        return String(decoding: bytes[range], as: UTF8.self)
+@Suite struct JSONObjectMembersTests {
+    static func members(of bytes: [UInt8]) throws -> [JSONParser.Member]? {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.SyntaxError) in try JSONParser.objectMembers(buffer) }
     }
 
-    @Test func theTopLevelModelValueIsFoundWhenItComesOnce() throws {
-        #expect(try modelText(#"{"model":"a/b","messages":[]}"#) == #""a/b""#)
-        #expect(try modelText(#"  { "messages" : [{"model":"inner"}] ,  "model" :   "x\"y"  } "#) == #""x\"y""#)
-        #expect(try modelText(#"{"messages":[{"model":"inner"}]}"#) == nil, "a nested model is not the request's")
-        #expect(try modelText(#"{"model":"a","model":"b"}"#) == nil, "a repeated key: the request is serialised again")
-        #expect(try modelText(#"[{"model":"a"}]"#) == nil)
-        #expect(try JSONParser.parseRequest(Array(#"{"model":"a/b"}"#.utf8)).value == JSONParser.parse(Array(#"{"model":"a/b"}"#.utf8)))
+    private func members(_ json: String) throws -> [String]? {
+        let bytes = Array(json.utf8)
+        return try Self.members(of: bytes)?.map { "\($0.key)=" + String(decoding: bytes[$0.value], as: UTF8.self) }
+    }
+
+    @Test func membersComeInOrderWithTheirValuesBytes() throws {
+        #expect(try members(#"{"model":"a/b","messages":[]}"#) == [#"model="a/b""#, "messages=[]"])
+        #expect(
+            try members(#"  { "messages" : [{"model":"inner"}] ,  "m\u006fdel" :   "x\"y"  } "#)
+                == [#"messages=[{"model":"inner"}]"#, #"model="x\"y""#])
+        #expect(try members(#"{"a":1,"a":2}"#) == ["a=1", "a=2"], "a repeated key comes each time")
+        #expect(try members("{}") == [])
+        #expect(try members(#"[{"model":"a"}]"#) == nil, "valid, but not an object")
+        #expect(try members("12") == nil)
+    }
+
+    @Test(arguments: [
+        "", "{", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":[1 2]}", "{\"a\":01}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{} {}",
+        "{\"a\":1e999}", "{\"a\":[-1e400]}", "{\"a\":{\"b\":}}", "[1,]", "{1:2}",
+    ])
+    func refusesWhatTheParserRefuses(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
+        #expect(throws: JSONParser.SyntaxError.self) { try Self.members(of: Array(text.utf8)) }
+    }
+
+    /// Random documents and random one-byte damage to them: the members are accepted exactly
+    /// when the parser accepts the document, and each member's bytes parse to the parser's value.
+    @Test func agreesWithTheParserOnRandomAndDamagedDocuments() throws {
+        var generator = SeededGenerator(seed: 7)
+        let damage: [UInt8] = Array(#"{}[],:"\ 0-e.9tnx"#.utf8) + [0x01, 0xC3, 0xFF]
+        for round in 0..<2_000 {
+            var members: [String: JSONValue] = [:]
+            for index in 0..<Int.random(in: 0..<5, using: &generator) {
+                members["k\(index)"] = JSONParserTests.randomValue(depth: 1, using: &generator)
+            }
+            var bytes = JSONValue.object(members).serialized()
+            if round % 2 == 1 {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = damage.randomElement(using: &generator)!
+            }
+            let parsed = try? JSONParser.parse(bytes)
+            let located = try? Self.members(of: bytes)
+            #expect((parsed != nil) == (located != nil), "\(String(decoding: bytes, as: UTF8.self))")
+            guard case .object(let object)? = parsed, let located = located ?? nil else { continue }
+            var rebuilt: [String: JSONValue] = [:]
+            for member in located { rebuilt[member.key] = try JSONParser.parse(bytes[member.value]) }
+            #expect(rebuilt == object)
+        }
     }
 }

@@ -44,14 +44,15 @@ package final class RequestAccounting: Sendable {
 
     /// Applies the client's rate limits and budget before anything is sent upstream.
     /// Throws 429 `rate_limit_exceeded` or `insufficient_quota` with `Retry-After` and `x-ratelimit-*`.
+    /// `json` (the request, built) is asked for only when a limit applies.
     package func admit(
-        requestID: String, identity: ClientIdentity?, json: JSONValue, format: ClientFormat, targets: [RouteTarget],
+        requestID: String, identity: ClientIdentity?, json: @autoclosure () -> JSONValue, format: ClientFormat, targets: [RouteTarget],
         configuration: Configuration, trace: RequestTrace, logger: Logger
     ) throws {
         let keyLimits = KeyLimits(identity: identity, defaults: configuration.limits)
         guard keyLimits.hasRateLimits || keyLimits.budget != nil else { return }
         let producesOutput = format != .openAI(.embeddings)
-        let estimate = TokenEstimate(json: json, producesOutput: producesOutput)
+        let estimate = TokenEstimate(json: json(), producesOutput: producesOutput)
         let worstCase = keyLimits.budget == nil ? 0 : worstCaseCost(estimate, targets: targets, configuration: configuration, logger: logger)
         sweepAbandoned(timeout: configuration.server.requestTimeout)
         switch limits.admit(keyLimits, estimate: estimate, worstCaseCost: worstCase) {

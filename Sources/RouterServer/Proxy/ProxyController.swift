@@ -67,7 +67,7 @@ package struct ProxyController: Sendable {
         let trace = context.trace
         let deadline = trace.start + configuration.server.requestTimeout
 
-        let (json, original) = try await readJSONBody(request, context, limit: configuration.server.maxBody)
+        let json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
@@ -88,7 +88,7 @@ package struct ProxyController: Sendable {
             throw OpenAIError.permissionDenied("The key '\(identity.keyName)' may not use the model '\(modelID)'.")
         }
         try runtime.accounting.admit(
-            requestID: context.requestID, identity: context.identity, json: json, format: format, targets: targets,
+            requestID: context.requestID, identity: context.identity, json: json.object, format: format, targets: targets,
             configuration: configuration, trace: trace, logger: context.logger)
         let clientWantsUsage = json["stream_options"]?["include_usage"]?.boolValue == true
 
@@ -109,7 +109,7 @@ package struct ProxyController: Sendable {
             let call: UpstreamCall
             do {
                 call = try UpstreamCall.prepare(
-                    format, json: json, original: original, stream: stream, provider: provider, model: target.model, credential: credential)
+                    format, request: json, stream: stream, provider: provider, model: target.model, credential: credential)
             } catch let error as OpenAIError {
                 // The request cannot be expressed for this provider (e.g. embeddings on anthropic).
                 if plan.count == 1 { throw error }
@@ -203,7 +203,7 @@ package struct ProxyController: Sendable {
     func countTokens(_ request: Request, _ context: RouterRequestContext) async throws -> Response {
         let snapshot = runtime.snapshot
         let configuration = snapshot.configuration
-        var (json, _) = try await readJSONBody(request, context, limit: configuration.server.maxBody)
+        var json = try await readJSONBody(request, context, limit: configuration.server.maxBody).object
         guard let model = json["model"]?.stringValue, !model.isEmpty else {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
         }
@@ -394,9 +394,9 @@ package struct ProxyController: Sendable {
     // MARK: Helpers
 
     /// Reads the request body (413 past `limit`, 408 when it is still arriving after
-    /// `bodyTimeout`) and parses it as a JSON object (400 otherwise). Also returns the body as it
-    /// came when its `model` can be replaced in place (`UpstreamCall.prepare`).
-    func readJSONBody(_ request: Request, _ context: RouterRequestContext, limit: Int) async throws -> (JSONValue, ClientRequestBody?) {
+    /// `bodyTimeout`) and checks it is a JSON object (400 otherwise), built only as far as asked
+    /// (`RequestJSON`).
+    func readJSONBody(_ request: Request, _ context: RouterRequestContext, limit: Int) async throws -> RequestJSON {
         if let length = request.headers.firstValue(.contentLength).flatMap({ Int($0) }), length > limit {
             throw OpenAIError.bodyTooLarge(limit: limit)
         }
@@ -424,22 +424,19 @@ package struct ProxyController: Sendable {
                 throw error
             }
         }
-        let buffer = collected ?? ByteBuffer()
-        let json: JSONValue
-        let modelValue: Range<Int>?
+        let parsed: RequestJSON?
         do {
-            let parsed = try JSONParser.parseRequest(buffer.readableBytesView)
-            (json, modelValue) = (parsed.value, parsed.modelValue)
+            parsed = try RequestJSON(validating: collected ?? ByteBuffer())
         } catch {
             throw OpenAIError.invalidRequest(
                 "We could not parse the JSON body of your request. The body must be a JSON object (Content-Type: application/json).",
                 code: "invalid_json"
             )
         }
-        guard case .object = json else {
+        guard let parsed else {
             throw OpenAIError.invalidRequest("The request body must be a JSON object.", code: "invalid_json")
         }
-        return (json, modelValue.map { ClientRequestBody(bytes: buffer, modelValue: $0) })
+        return parsed
     }
 
     private static func collect(_ chunks: UpstreamChunks, limit: Int) async -> ByteBuffer {

@@ -26,13 +26,12 @@ package struct UpstreamCall: Sendable {
     package static let anthropicVersion = "2023-06-01"
 
     /// Builds the upstream request; throws an `OpenAIError` when this provider cannot serve it.
-    /// When the request goes on in its own format and only its model changes (`original`, a body
-    /// whose `model` came once), the client's bytes are sent with just that value replaced:
-    /// re-serialising the parsed request was ~3% of a proxied request's instructions, and the
-    /// upstream now sees the request exactly as the client wrote it.
+    /// When the request goes on in its own format and only its model changes (a body whose
+    /// `model` came once), the client's bytes are sent with just that value replaced and the
+    /// request is never built into a tree: re-serialising the parsed request was ~3% of a
+    /// proxied request's instructions, and the upstream sees the request as the client wrote it.
     package static func prepare(
-        _ clientFormat: ClientFormat, json: JSONValue, original: ClientRequestBody? = nil, stream: Bool, provider: ProviderSettings,
-        model: String, credential: String?
+        _ clientFormat: ClientFormat, request: RequestJSON, stream: Bool, provider: ProviderSettings, model: String, credential: String?
     ) throws -> UpstreamCall {
         let upstreamFormat: WireFormat = provider.type == .anthropic ? .anthropic : .openAI
         // The client's own bytes, only the model replaced, where nothing else about the request
@@ -43,9 +42,13 @@ package struct UpstreamCall: Sendable {
             case (.anthropicMessages, .anthropic): true
             default: false
             }
-        let clientBytes = keepsClientBytes ? original?.replacingModel(with: model) : nil
-        var json = json
-        if clientBytes == nil { json["model"] = .string(model) }
+        let clientBytes = keepsClientBytes ? request.replacingModel(with: model) : nil
+        // Built only when the request is not sent as it came (unused otherwise).
+        var json = JSONValue.null
+        if clientBytes == nil {
+            json = request.object
+            json["model"] = .string(model)
+        }
 
         // The request in the upstream's format, and which OpenAI endpoint it goes to.
         let endpoint: Endpoint
@@ -170,30 +173,5 @@ package struct UpstreamCall: Sendable {
         } catch {
             throw OpenAIError.invalidRequest(error.message, param: error.param, code: "unsupported_content")
         }
-    }
-}
-
-/// A client's JSON request body as it came, and where its top-level `model` value is (a key
-/// that came exactly once; `JSONParser.parseRequest`).
-package struct ClientRequestBody: Sendable {
-    package var bytes: ByteBuffer
-    /// Byte offsets in `bytes`' readable bytes.
-    package var modelValue: Range<Int>
-
-    package init(bytes: ByteBuffer, modelValue: Range<Int>) {
-        self.bytes = bytes
-        self.modelValue = modelValue
-    }
-
-    /// The body with the model value replaced by `model` as a JSON string; all else byte for byte.
-    package func replacingModel(with model: String) -> ByteBuffer {
-        var value: [UInt8] = []
-        JSONSerializer.writeString(model, into: &value)
-        var body = ByteBuffer()
-        body.reserveCapacity(bytes.readableBytes - modelValue.count + value.count)
-        body.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex, length: modelValue.lowerBound)!)
-        body.writeBytes(value)
-        body.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex + modelValue.upperBound, length: bytes.readableBytes - modelValue.upperBound)!)
-        return body
     }
 }
