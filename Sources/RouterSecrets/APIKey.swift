@@ -28,7 +28,7 @@ package enum APIKey {
 
     /// True for exactly `lr-` + 43 canonical base64url characters (the last one carries
     /// 4 data bits, so its two low bits must be zero).
-    package static func isWellFormed(_ key: String) -> Bool {
+    package static func isWellFormed(_ key: some StringProtocol) -> Bool {
         // Over the UTF-8 bytes in place: every valid character is ASCII, so a multi-byte one fails
         // the check (and the key is checked on every request; walking `utf8.dropFirst(3)` cost
         // ~40 instructions a byte).
@@ -49,8 +49,9 @@ package enum APIKey {
 
     /// `lr-` + the first 8 body characters: enough to find the record, too little to matter.
     /// Only meaningful for well-formed keys.
-    package static func prefix(of key: String) -> String {
-        String(key.prefix(scheme.count + prefixBodyLength))
+    package static func prefix(of key: some StringProtocol) -> String {
+        // By bytes: a well-formed key is ASCII, and `prefix` on characters walked graphemes.
+        String(decoding: key.utf8.prefix(scheme.utf8.count + prefixBodyLength), as: UTF8.self)
     }
 
     private static func base64URLValue(_ byte: UInt8) -> UInt8? {

@@ -56,6 +56,11 @@ package final class KeyVerifier: Sendable {
     }
 
     package func verify(_ presentedKey: String) async -> KeyVerification {
+        await verify(presentedKey[...])
+    }
+
+    /// A key as it stands in a request's header, not copied out of it.
+    package func verify(_ presentedKey: Substring) async -> KeyVerification {
         guard APIKey.isWellFormed(presentedKey) else { return .invalid(.malformed) }
         let digest = KeyDigest(of: presentedKey, hashKey: digestKey)
         let prefix = APIKey.prefix(of: presentedKey)
@@ -80,7 +85,7 @@ package final class KeyVerifier: Sendable {
         case .bcrypt(let candidate): record = candidate
         }
 
-        switch await bcrypt(presentedKey, against: record.hash, digest: digest) {
+        switch await bcrypt(String(presentedKey), against: record.hash, digest: digest) {
         case nil:
             return .invalid(.overloaded)
         case false?:
@@ -167,6 +172,10 @@ struct KeyDigest: Hashable, Sendable {
     /// (128 bits; a second key with the same digest takes ~2^128 online guesses). Keyed BLAKE2b-256
     /// with two arrays made per request cost ~3,200 instructions; this ~500.
     init(of key: String, hashKey: [UInt8]) {
+        self.init(of: key[...], hashKey: hashKey)
+    }
+
+    init(of key: Substring, hashKey: [UInt8]) {
         var key = key
         key.withUTF8 { bytes in
             withUnsafeMutableBytes(of: &words) { Sodium.shortHash128(UnsafeRawBufferPointer(bytes), key: hashKey, into: $0) }

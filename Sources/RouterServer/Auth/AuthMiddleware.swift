@@ -45,7 +45,7 @@ package struct AuthMiddleware: RouterMiddleware {
     /// `trimmingCharacters(in: .whitespaces)` (Zs and tab) without Foundation's bridging, which
     /// showed up in the per-request profile. ASCII spaces and tabs are cut as bytes; only a value
     /// that then starts or ends outside ASCII is walked scalar by scalar.
-    static func trimmingWhitespace(_ text: Substring) -> String {
+    static func trimmingWhitespace(_ text: Substring) -> Substring {
         let bytes = text.utf8
         var start = bytes.startIndex
         var end = bytes.endIndex
@@ -56,7 +56,7 @@ package struct AuthMiddleware: RouterMiddleware {
             end = before
         }
         guard start < end else { return "" }
-        if bytes[start] < 0x80, bytes[bytes.index(before: end)] < 0x80 { return String(text[start..<end]) }
+        if bytes[start] < 0x80, bytes[bytes.index(before: end)] < 0x80 { return text[start..<end] }
 
         func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
             scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
@@ -64,11 +64,11 @@ package struct AuthMiddleware: RouterMiddleware {
         let scalars = text[start..<end].unicodeScalars
         guard let first = scalars.firstIndex(where: { !isWhitespace($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isWhitespace($0) })!
-        return String(scalars[first...last])
+        return Substring(scalars[first...last])
     }
 
     /// The token of `Bearer <token>` (the scheme in any case), else nil.
-    static func bearerToken(_ authorization: String) -> String? {
+    static func bearerToken(_ authorization: String) -> Substring? {
         // Over UTF-8 bytes: `drop`/`prefix` on the string itself broke graphemes (~4,700
         // instructions per request, callgrind). A space is ASCII, so the indices found here
         // are scalar boundaries and slice the string itself.
@@ -81,7 +81,8 @@ package struct AuthMiddleware: RouterMiddleware {
     }
 
     /// The bearer token, else `x-api-key`. Whitespace around it is ignored; nothing else is altered.
-    static func presentedKey(in headers: HTTPFields) -> String? {
+    /// A part of the header's own value: nothing is copied for the usual, valid key.
+    static func presentedKey(in headers: HTTPFields) -> Substring? {
         if let authorization = headers.firstValue(.authorization), let token = bearerToken(authorization) {
             return token
         }
