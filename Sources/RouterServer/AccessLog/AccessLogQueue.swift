@@ -34,7 +34,7 @@ final class AccessLogQueue: @unchecked Sendable {
     }
 
     /// Never waits for the writer: when the queue is full (the disk stalls) the line is dropped and counted.
-    func enqueue(_ line: PendingLine) {
+    func enqueue(_ line: consuming PendingLine) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopRequested, pending.count < capacity else {

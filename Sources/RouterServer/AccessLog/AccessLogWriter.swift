@@ -56,7 +56,7 @@ package final class AccessLogWriter: Sendable {
     }
 
     /// Never blocks on disk I/O: takes a lock for an array append only.
-    package func append(_ record: AccessLogRecord) {
+    package func append(_ record: consuming AccessLogRecord) {
         queue.enqueue(AccessLogQueue.PendingLine(record: record, appendedAt: clock()))
     }
 

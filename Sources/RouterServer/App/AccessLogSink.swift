@@ -2,7 +2,8 @@ import Foundation
 
 /// Where finished requests go: the JSON Lines access log in the daemon, a list in tests.
 package protocol AccessLogSink: Sendable {
-    func record(_ entry: FinishedRequest)
+    /// Consuming: the record's strings move on to the log instead of being copied (retained) again.
+    func record(_ entry: consuming FinishedRequest)
 }
 
 /// One finished request, as the access log needs it.

@@ -2,13 +2,13 @@ import Foundation
 import RouterCore
 
 extension AccessLogWriter: AccessLogSink {
-    package func record(_ entry: FinishedRequest) {
+    package func record(_ entry: consuming FinishedRequest) {
         append(AccessLogRecord(entry))
     }
 }
 
 extension AccessLogRecord {
-    package init(_ entry: FinishedRequest) {
+    package init(_ entry: consuming FinishedRequest) {
         let fields = entry.fields
         self.init(
             timestamp: entry.timestamp,

@@ -13,7 +13,10 @@ import Synchronization
 /// Collects access-log entries in memory.
 final class MemoryLogSink: AccessLogSink {
     private let entries = Mutex<[FinishedRequest]>([])
-    func record(_ entry: FinishedRequest) { entries.withLock { $0.append(entry) } }
+    func record(_ entry: consuming FinishedRequest) {
+        let entry = entry
+        entries.withLock { $0.append(entry) }
+    }
     var all: [FinishedRequest] { entries.withLock { $0 } }
 
     /// The records once there are at least `count`: a stream's record is written as its body ends,
