@@ -16,6 +16,8 @@ def main() -> None:
     parser.add_argument("--bin-dir", required=True)
     parser.add_argument("--model", default="fake/gpt-test", help="fake/gpt-test (through the fake upstream) or mock/echo")
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--prompt-bytes", type=int, default=2,
+                        help="length of the user message (default 2: 'hi'); a long one shows what a request's size costs")
     parser.add_argument("--keep", help="directory to keep the callgrind file in")
     args = parser.parse_args()
 
@@ -35,7 +37,8 @@ def main() -> None:
         str(bins / "localrouter"), env, home, upstream_port, ["gpt-test"],
         wrap=["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={output}"])
     try:
-        body = json.dumps({"model": args.model, "messages": [{"role": "user", "content": "hi"}]})
+        content = "hi" if args.prompt_bytes == 2 else ("lorem ipsum " * (args.prompt_bytes // 12 + 1))[:args.prompt_bytes]
+        body = json.dumps({"model": args.model, "messages": [{"role": "user", "content": content}]})
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
@@ -63,8 +66,9 @@ def main() -> None:
     for line in dumps[-1].read_text(errors="replace").splitlines():
         if match := re.match(r"totals: (\d+)", line):
             total = int(match.group(1))
+    prompt = "" if args.prompt_bytes == 2 else f", a {args.prompt_bytes:,}-byte prompt"
     print(f"{args.model}: {total / args.requests:,.0f} instructions per request "
-          f"({args.requests} requests after 300 to warm up, release build, one keep-alive connection)")
+          f"({args.requests} requests after 300 to warm up, release build, one keep-alive connection{prompt})")
     if args.keep:
         kept = Path(args.keep) / "callgrind.out"
         Path(args.keep).mkdir(parents=True, exist_ok=True)
