@@ -33,6 +33,9 @@ package struct ModelCatalog: Sendable {
 
     package func models(of provider: String) -> [String]? { modelsByProvider[provider] }
 
+    /// Whether `id` is one of `ids`, without making the list.
+    package func lists(_ id: String) -> Bool { resolved[id] != nil }
+
     package func resolve(_ requested: String) -> Resolution {
         resolved[requested] ?? resolveAfresh(requested)
     }

@@ -173,7 +173,7 @@ package final class RequestAccounting: Sendable {
             {
                 model = upstreamModel
             }
-        } else if let requested = fields.model, catalog.ids.contains(requested) {
+        } else if let requested = fields.model, catalog.lists(requested) {
             model = requested
         }
         let provider = fields.provider.flatMap { configuration.hasProvider(named: $0) ? $0 : nil } ?? ""
