@@ -67,12 +67,7 @@ package final class KeyVerifier: Sendable {
         let date = now()
 
         let step: Step = state.withLock { state in
-            if let entry = state.verified[digest] {
-                if let record = state.recordsByPrefix[entry.prefix], record.hash == entry.hash {
-                    return .done(Self.evaluate(record, at: date))
-                }
-                state.verified[digest] = nil
-            }
+            if let verification = Self.cachedVerification(of: digest, at: date, in: &state) { return .done(verification) }
             guard let record = state.recordsByPrefix[prefix] else { return .done(.invalid(.unknown)) }
             if let entry = state.rejected[digest], entry.hash == record.hash { return .done(.invalid(.unknown)) }
             // An unusable record is refused without spending a bcrypt on it.
@@ -108,6 +103,26 @@ package final class KeyVerifier: Sendable {
                 return Self.evaluate(current, at: now())
             }
         }
+    }
+
+    /// A key that verified before, known without a bcrypt or a suspension (`EventLoopProxy`): its
+    /// record while it may be used; nil for whatever `verify` must decide (a new, wrong, revoked,
+    /// disabled or expired key).
+    package func verifiedRecord(_ presentedKey: Substring) -> KeyRecord? {
+        guard APIKey.isWellFormed(presentedKey) else { return nil }
+        let digest = KeyDigest(of: presentedKey, hashKey: digestKey)
+        let date = now()
+        if case .valid(let record)? = state.withLock({ Self.cachedVerification(of: digest, at: date, in: &$0) }) { return record }
+        return nil
+    }
+
+    /// The verdict on a key that verified before, from its current record (which may since have
+    /// been revoked, disabled, rotated or expired); nil when it never verified or was rotated.
+    private static func cachedVerification(of digest: KeyDigest, at date: Date, in state: inout State) -> KeyVerification? {
+        guard let entry = state.verified[digest] else { return nil }
+        if let record = state.recordsByPrefix[entry.prefix], record.hash == entry.hash { return evaluate(record, at: date) }
+        state.verified[digest] = nil
+        return nil
     }
 
     /// Live reload: swaps in the current records and forgets cache entries whose record vanished

@@ -11,6 +11,11 @@ package struct RequestCompletion: Sendable {
         self.requestID = context.requestID
     }
 
+    init(trace: RequestTrace, requestID: String) {
+        self.trace = trace
+        self.requestID = requestID
+    }
+
     package func complete(_ runtime: RouterRuntime) {
         let latency = ContinuousClock.now - trace.start
         runtime.countRequest()

@@ -34,6 +34,12 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     static let maximumPipelinedParts = 64
 
     private let responder: RouteTable.Responder
+    /// Answers the common proxied request on this loop, with no task (nil: every request takes one).
+    private let loopProxy: EventLoopProxy?
+    /// Its upstream call in progress, cancelled if the client hangs up.
+    private var loopCall: PlainHTTPCall?
+    /// The wait for the rest of a small body (`bodyWait`).
+    private var bodyWaiting: Scheduled<Void>?
     private let logger: Logger
     /// Bytes of a streamed body kept for the handler at most: past `server.max_body` it answers
     /// 413 without reading further, so the rest need not be held.
@@ -59,8 +65,12 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Ours, while in the pipeline: responses end from the request's task, not from an event.
     private var context: ChannelHandlerContext?
 
-    init(responder: RouteTable.Responder, logger: Logger, idleTimeout: TimeAmount, maxBodyBytes: @escaping @Sendable () -> Int) {
+    init(
+        responder: RouteTable.Responder, loopProxy: EventLoopProxy?, logger: Logger, idleTimeout: TimeAmount,
+        maxBodyBytes: @escaping @Sendable () -> Int
+    ) {
         self.responder = responder
+        self.loopProxy = loopProxy
         self.logger = logger
         self.idleTimeout = idleTimeout
         self.maxBodyBytes = maxBodyBytes
@@ -113,7 +123,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
             break
         case (.end, .collecting(let head, let body)):
             request = .idle
-            dispatch(context, head, body: RequestBody(buffer: body ?? ByteBuffer()))
+            bodyWaiting?.cancel()
+            bodyWaiting = nil
+            let body = body ?? ByteBuffer()
+            if let loopProxy, !headOnly, begin(head, body: body, with: loopProxy, channel: context.channel) { return }
+            dispatch(context.channel, head, body: RequestBody(buffer: body))
         case (.end, .streaming(let continuation, _)):
             continuation.finish()
             request = .idle
@@ -122,8 +136,38 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
+    /// A small body still arriving when a read ends is waited for this long before its request
+    /// goes the task's way, streamed: most clients write a JSON body just after the head, and
+    /// whole, it can be answered on the loop. Long enough for a second segment held back by
+    /// Nagle's algorithm and a delayed ACK (40 ms on Linux), short beside any answer.
+    static let bodyWait = TimeAmount.milliseconds(50)
+    /// The largest body waited for so (a larger one streams to the handler as it comes).
+    static let bodyWaitLimit = 1 << 20
+
     private func dispatchIfBodyStillArriving(_ context: ChannelHandlerContext) {
-        guard case .collecting(let head, let body) = request else { return }
+        guard case .collecting(let head, let body) = request, bodyWaiting == nil else { return }
+        if loopProxy != nil, !headOnly, let length = head.request.headerFields.firstValue(.contentLength).flatMap({ Int($0) }),
+            length <= min(Self.bodyWaitLimit, maxBodyBytes()), !head.request.headerFields.contains(.expect)
+        {
+            bodyWaiting = context.eventLoop.assumeIsolated().scheduleTask(in: Self.bodyWait) { [self] in
+                bodyWaiting = nil
+                if case .collecting(let head, let body) = request { streamBody(context, head, body) }
+            }
+            return
+        }
+        streamBody(context, head, body)
+    }
+
+    /// The body waited for did not come in time, or the client stopped sending: the request goes
+    /// the task's way now, which answers it.
+    private func stopWaitingForBody(_ context: ChannelHandlerContext) {
+        guard let waiting = bodyWaiting, case .collecting(let head, let body) = request else { return }
+        waiting.cancel()
+        bodyWaiting = nil
+        streamBody(context, head, body)
+    }
+
+    private func streamBody(_ context: ChannelHandlerContext, _ head: HTTP1RequestHead, _ body: ByteBuffer?) {
         // curl sends `Expect: 100-continue` before a body over 1 MB and waits a second for it.
         if body == nil, head.request.headerFields.anyValue(.expect, says: "100-continue") {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: HTTP1ResponseEncoding.continueHead)), promise: nil)
@@ -131,7 +175,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         if let body { continuation.yield(body) }
         request = .streaming(continuation, bytes: body?.readableBytes ?? 0)
-        dispatch(context, head, body: RequestBody(asyncSequence: stream))
+        dispatch(context.channel, head, body: RequestBody(asyncSequence: stream))
     }
 
     /// Holds reads while too many pipelined parts wait (they are not dropped: TCP pushes back).
@@ -145,10 +189,31 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     // MARK: Responding
 
-    private func dispatch(_ context: ChannelHandlerContext, _ head: HTTP1RequestHead, body: RequestBody) {
+    /// Offers a whole request to the event-loop path; true when it took it (and will end it).
+    private func begin(_ head: HTTP1RequestHead, body: ByteBuffer, with loopProxy: EventLoopProxy, channel: any Channel) -> Bool {
         responding = true
-        let channel = context.channel
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let start = loopProxy.begin(head, body: body, channel: channel) { [self] outcome in
+            loopCall = nil
+            switch outcome {
+            case .answered(let bytes):
+                channel.write(bytes, promise: nil)
+                responseEnded(channel, trailers: nil, chunked: false, closing: false)
+            case .handOver(let carried):
+                dispatch(channel, head, body: RequestBody(buffer: body), carried: carried)
+            }
+        }
+        switch start {
+        case .declined:
+            return false
+        case .begun(let call):
+            if responding { loopCall = call }  // (unless it has already ended)
+            return true
+        }
+    }
+
+    private func dispatch(_ channel: any Channel, _ head: HTTP1RequestHead, body: RequestBody, carried: CarriedRequest? = nil) {
+        responding = true
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
         let request = Request(head: head.request, body: body)
         let routingPath = head.routingPath
         let responder = self.responder
@@ -158,7 +223,7 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         Task {
             await respond(
                 to: request, routingPath: routingPath, responder: responder, channel: channel, connection: connection, handler: handler,
-                logger: logger, headOnly: headOnly)
+                logger: logger, headOnly: headOnly, carried: carried)
         }
     }
 
@@ -225,6 +290,8 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         cancelIdleCheck()
+        bodyWaiting?.cancel()
+        bodyWaiting = nil
     }
 
     private func cancelIdleCheck() {
@@ -262,7 +329,9 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
         if case .inputClosed = event as? ChannelEvent {
             // Connections allow half-closure: a client that shuts its side is done sending.
             connection.hungUp()
+            loopCall?.cancel()
             inputClosed = true
+            stopWaitingForBody(context)
             endBodyStream(throwing: ChannelError.inputClosed)
             if !responding { context.close(promise: nil) }
         }
@@ -271,12 +340,15 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         connection.hungUp()
+        loopCall?.cancel()
+        stopWaitingForBody(context)
         endBodyStream(throwing: ChannelError.ioOnClosedChannel)
         cancelIdleCheck()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        stopWaitingForBody(context)
         endBodyStream(throwing: error)
         context.fireErrorCaught(error)
     }
@@ -294,10 +366,11 @@ final class RequestDispatchHandler: ChannelDuplexHandler, RemovableChannelHandle
 /// stops with "pattern that the region-based isolation checker does not understand".
 private func respond(
     to request: sending Request, routingPath: String, responder: RouteTable.Responder, channel: any Channel,
-    connection: ClientConnectionWatch, handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool
+    connection: ClientConnectionWatch, handler: NIOLoopBound<RequestDispatchHandler>, logger: Logger, headOnly: Bool, carried: CarriedRequest?
 ) async {
     var response: Response
-    var context = RouterRequestContext(source: .init(channel: channel, logger: logger))
+    let source = ApplicationRequestContextSource(channel: channel, logger: logger)
+    var context = carried.map { RouterRequestContext(source: source, carried: $0) } ?? RouterRequestContext(source: source)
     do {
         context.connection = connection
         context.routingPath = routingPath

@@ -19,7 +19,8 @@ package struct RequestMiddleware: RouterMiddleware {
             if $0.method == nil { $0.method = request.method.rawValue }
             $0.path = path
         }
-        if path.hasPrefix("/v1/") { runtime.accounting.requestStarted() }
+        // A request the event loop began was counted there.
+        if path.hasPrefix("/v1/"), context.carried == nil { runtime.accounting.requestStarted() }
         var response: Response
         do {
             response = try await next(request, context)

@@ -20,6 +20,11 @@ package struct RouterDaemon: Sendable {
     /// it is closed: the bound on slowloris clients and abandoned keep-alive connections. It never
     /// cuts a response in progress (a long stream), only a connection the client leaves idle.
     package var connectionIdleTimeout: Duration = .seconds(60)
+    /// The common proxied request is answered on its event loop, with no task (`EventLoopProxy`);
+    /// off, every request takes the task's way (tests compare the two).
+    package var answersOnEventLoop = true
+    /// How many requests the event loop answered itself.
+    package let answeredOnEventLoop = EventLoopProxy.Counter()
 
     package init(runtime: RouterRuntime) {
         self.runtime = runtime
@@ -35,11 +40,13 @@ package struct RouterDaemon: Sendable {
         router.add(middleware: AuthMiddleware(runtime: runtime))
         let listener = BoundListener(listen)
         SystemController(runtime: runtime, listener: listener).register(on: router)
-        ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout).register(on: router)
+        let proxy = ProxyController(runtime: runtime, bodyTimeout: connectionIdleTimeout)
+        proxy.register(on: router)
         let runtime = self.runtime
         return Self.server(
             for: router, listen: listen, idleTimeout: connectionIdleTimeout,
-            maxBodyBytes: { runtime.snapshot.configuration.server.maxBody }, logger: runtime.logger
+            maxBodyBytes: { runtime.snapshot.configuration.server.maxBody }, logger: runtime.logger,
+            loopProxy: answersOnEventLoop ? EventLoopProxy(runtime: runtime, controller: proxy, answered: answeredOnEventLoop) : nil
         ) { port in
             listener.bound(port: port)
             await onListening(port)
@@ -50,11 +57,12 @@ package struct RouterDaemon: Sendable {
     /// tests with middleware of their own serve through.
     package static func server(
         for router: RouteTable, listen: ListenAddress, idleTimeout: Duration,
-        maxBodyBytes: @escaping @Sendable () -> Int, logger: Logger,
+        maxBodyBytes: @escaping @Sendable () -> Int, logger: Logger, loopProxy: EventLoopProxy? = nil,
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> any Service {
         let host = listen.host.hasPrefix("[") ? String(listen.host.dropFirst().dropLast()) : listen.host
-        let connections = RouterHTTPChannel(responder: router.buildResponder(), idleTimeout: idleTimeout, maxBodyBytes: maxBodyBytes)
+        let connections = RouterHTTPChannel(
+            responder: router.buildResponder(), loopProxy: loopProxy, idleTimeout: idleTimeout, maxBodyBytes: maxBodyBytes)
         return connections.server(
             configuration: .init(address: .hostname(host, port: listen.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? listen.port) },

@@ -13,6 +13,7 @@ struct RouterHTTPChannel: ServerChildChannel {
     }
 
     let responder: RouteTable.Responder
+    var loopProxy: EventLoopProxy?
     let idleTimeout: Duration
     let maxBodyBytes: @Sendable () -> Int
 
@@ -22,7 +23,7 @@ struct RouterHTTPChannel: ServerChildChannel {
             // bytes (HTTP1ResponseEncoding), and pipelining is its own (NIO's pipelining handler
             // stops reading the socket during every response: two epoll_ctl calls per request).
             try channel.pipeline.syncOperations.addHandler(
-                RequestDispatchHandler(responder: responder, logger: logger, idleTimeout: idleTimeout.timeAmount, maxBodyBytes: maxBodyBytes))
+                RequestDispatchHandler(responder: responder, loopProxy: loopProxy, logger: logger, idleTimeout: idleTimeout.timeAmount, maxBodyBytes: maxBodyBytes))
             return Connection(channel: channel)
         }
     }

@@ -18,6 +18,8 @@ package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext
     /// The request target's path without its query, as the parser found it (the daemon's own
     /// server path; elsewhere it is made from the request: `path(of:)`).
     var routingPath: String?
+    /// A request the event loop began (`EventLoopProxy`): read, admitted and perhaps tried once.
+    var carried: CarriedRequest?
 
     /// The path the request is routed by: Hummingbird's `uri.path`, without parsing the URI again.
     func path(of request: Request) -> String {
@@ -25,9 +27,20 @@ package struct RouterRequestContext: RequestContext, RemoteAddressRequestContext
     }
 
     package init(source: ApplicationRequestContextSource) {
+        self.init(source: source, requestID: RequestIdentifier.next(), trace: RequestTrace())
+    }
+
+    /// Goes on with what the event loop began: its request id, trace and caller.
+    init(source: ApplicationRequestContextSource, carried: CarriedRequest) {
+        self.init(source: source, requestID: carried.requestID, trace: carried.trace)
+        self.identity = carried.identity
+        self.carried = carried
+    }
+
+    private init(source: ApplicationRequestContextSource, requestID: String, trace: RequestTrace) {
         self.coreContext = .init(source: source)
-        self.requestID = RequestIdentifier.next()
-        self.trace = RequestTrace()
+        self.requestID = requestID
+        self.trace = trace
         self.remoteAddress = source.channel.remoteAddress
         self.channel = source.channel
     }

@@ -53,20 +53,29 @@ enum HTTP1ResponseEncoding {
                 case .contentLength where !mayHaveBody: continue
                 case .contentLength, .other: break
                 }
-                writer.append(field.name.rawName)
-                writer.append(": ")
-                writer.append(field.value)
-                writer.append("\r\n")
+                writer.appendField(field.name.rawName, field.value)
             }
             if chunked { writer.append(Self.chunkedField) }
-            writer.append("x-request-id: ")
-            writer.append(requestID)
-            writer.append("\r\ndate: ")
-            writer.append(date)
-            writer.append("\r\n\r\n")
+            writer.appendEndOfHead(requestID: requestID, date: date)
             return writer.offset
         }
         return chunked && !headOnly
+    }
+
+    /// A 200's head from fields given as text, for a caller that has no `HTTPResponse`
+    /// (`EventLoopProxy`): the bytes `writeHead` makes of the same fields (a test compares). The
+    /// fields must be legal and carry the framing (`content-length`); `x-request-id` and `Date`
+    /// are added.
+    static func writeOKHead(_ fields: [(name: String, value: String)], requestID: String, date: String, into buffer: inout ByteBuffer) {
+        var size = 17 + 14 + requestID.utf8.count + 2 + 6 + date.utf8.count + 4
+        for field in fields { size += field.name.utf8.count + 2 + field.value.utf8.count + 2 }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
+            var writer = HTTP1ByteWriter(output: output)
+            writer.append("HTTP/1.1 200 OK\r\n")
+            for field in fields { writer.appendField(field.name, field.value) }
+            writer.appendEndOfHead(requestID: requestID, date: date)
+            return writer.offset
+        }
     }
 
     private enum FramingField {
@@ -119,4 +128,22 @@ enum HTTP1ResponseEncoding {
     static let continueHead: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
     static let badRequest: StaticString = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
     static let headTooLarge: StaticString = "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+}
+
+extension HTTP1ByteWriter {
+    mutating func appendField(_ name: String, _ value: String) {
+        append(name)
+        append(": ")
+        append(value)
+        append("\r\n")
+    }
+
+    /// The two fields every response gets last, and the blank line that ends the head.
+    mutating func appendEndOfHead(requestID: String, date: String) {
+        append("x-request-id: ")
+        append(requestID)
+        append("\r\ndate: ")
+        append(date)
+        append("\r\n\r\n")
+    }
 }

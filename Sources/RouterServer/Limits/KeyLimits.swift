@@ -34,5 +34,8 @@ package struct KeyLimits: Sendable, Equatable {
         }
     }
 
+    /// Whether any limit applies: a rate or a budget.
+    package var apply: Bool { hasRateLimits || budget != nil }
+
     package var hasRateLimits: Bool { requestsPerMinute > 0 || tokensPerMinute > 0 }
 }

@@ -50,7 +50,7 @@ package final class RequestAccounting: Sendable {
         configuration: Configuration, trace: RequestTrace, logger: Logger
     ) throws {
         let keyLimits = KeyLimits(identity: identity, defaults: configuration.limits)
-        guard keyLimits.hasRateLimits || keyLimits.budget != nil else { return }
+        guard keyLimits.apply else { return }
         let producesOutput = format != .openAI(.embeddings)
         let estimate = TokenEstimate(json: json(), producesOutput: producesOutput)
         let worstCase = keyLimits.budget == nil ? 0 : worstCaseCost(estimate, targets: targets, configuration: configuration, logger: logger)

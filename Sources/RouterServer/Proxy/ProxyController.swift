@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
 import RouterCore
@@ -67,69 +68,70 @@ package struct ProxyController: Sendable {
         let trace = context.trace
         let deadline = trace.start + configuration.server.requestTimeout
 
-        let json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
-        guard let model = json["model"]?.stringValue, !model.isEmpty else {
-            throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
+        // A request the event loop began (`EventLoopProxy`) was read and admitted there already.
+        let carried = context.carried
+        let admitted: AdmittedRequest
+        if let carried {
+            admitted = carried.admitted
+        } else {
+            let json = try await readJSONBody(request, context, limit: configuration.server.maxBody)
+            admitted = try admit(
+                format, json, snapshot: snapshot, requestID: context.requestID, identity: context.identity, trace: trace, logger: context.logger)
         }
-        let stream = format.canStream && json["stream"]?.boolValue == true
-        trace.update {
-            $0.model = model
-            $0.stream = stream
-        }
-
-        let resolution = snapshot.catalog.resolve(model)
-        guard case .targets(let route, let targets) = resolution else {
-            if case .notFound(let message) = resolution { throw OpenAIError.modelNotFound(message) }
-            throw OpenAIError.modelNotFound("The model '\(model)' does not exist.")
-        }
-        trace.update { $0.route = route?.name }
-        let modelID = route?.name ?? targets.first?.target ?? model
-        if let identity = context.identity, !identity.allows(modelID) {
-            throw OpenAIError.permissionDenied("The key '\(identity.keyName)' may not use the model '\(modelID)'.")
-        }
-        try runtime.accounting.admit(
-            requestID: context.requestID, identity: context.identity, json: json.object, format: format, targets: targets,
-            configuration: configuration, trace: trace, logger: context.logger)
-        let clientWantsUsage = json["stream_options"]?["include_usage"]?.boolValue == true
+        let stream = admitted.stream
 
         let routing = runtime.routing
-        let plan = routing.plan(route: route, targets: targets, configuration: configuration)
+        let plan = carried?.plan ?? routing.plan(route: admitted.route, targets: admitted.targets, configuration: configuration)
         var failures: [AttemptFailure] = []
         var tried = 0
         for (position, attempt) in plan.enumerated() {
             let target = attempt.target
             guard let provider = configuration.provider(named: target.providerName) else { continue }
-            if let problem = snapshot.credentialProblems[provider.name] {
-                tried += 1
-                trace.update { $0.attempts = tried }
-                failures.append(AttemptFailure(target: target.target, reason: problem, kind: .other))
-                continue
-            }
             let credential = snapshot.credentials[provider.name]
-            let call: UpstreamCall
-            do {
-                call = try UpstreamCall.prepare(
-                    format, request: json, stream: stream, provider: provider, model: target.model, credential: credential)
-            } catch let error as OpenAIError {
-                // The request cannot be expressed for this provider (e.g. embeddings on anthropic).
-                if plan.count == 1 { throw error }
+            let sent: SentAttempt
+            if position == 0, let first = carried?.firstAttempt {
+                sent = first
                 tried += 1
                 trace.update { $0.attempts = tried }
-                failures.append(AttemptFailure(target: target.target, reason: error.message, kind: .other))
-                continue
+            } else {
+                if let problem = snapshot.credentialProblems[provider.name] {
+                    tried += 1
+                    trace.update { $0.attempts = tried }
+                    failures.append(AttemptFailure(target: target.target, reason: problem, kind: .other))
+                    continue
+                }
+                let call: UpstreamCall
+                do {
+                    call = try UpstreamCall.prepare(
+                        format, request: admitted.json, stream: stream, provider: provider, model: target.model, credential: credential)
+                } catch let error as OpenAIError {
+                    // The request cannot be expressed for this provider (e.g. embeddings on anthropic).
+                    if plan.count == 1 { throw error }
+                    tried += 1
+                    trace.update { $0.attempts = tried }
+                    failures.append(AttemptFailure(target: target.target, reason: error.message, kind: .other))
+                    continue
+                }
+                // The breaker may turn the target away since planning (a concurrent request took the
+                // half-open probe); the last entry goes anyway when nothing was tried, so a request
+                // never fails without a try.
+                let mustSend = tried == 0 && position == plan.count - 1
+                guard let ticket = routing.attemptStarted(attempt, configuration: configuration, mustSend: mustSend) else { continue }
+                tried += 1
+                trace.update { $0.attempts = tried }
+                let start = ContinuousClock.now
+                do {
+                    sent = SentAttempt(call: call, ticket: ticket, start: start, outcome: .success(try await call.send(using: runtime.transport)))
+                } catch {
+                    sent = SentAttempt(call: call, ticket: ticket, start: start, outcome: .failure(error))
+                }
             }
-            // The breaker may turn the target away since planning (a concurrent request took the
-            // half-open probe); the last entry goes anyway when nothing was tried, so a request
-            // never fails without a try.
-            let mustSend = tried == 0 && position == plan.count - 1
-            guard let ticket = routing.attemptStarted(attempt, configuration: configuration, mustSend: mustSend) else { continue }
-            tried += 1
-            trace.update { $0.attempts = tried }
+            let (call, ticket, attemptStart) = (sent.call, sent.ticket, sent.start)
             let response: UpstreamResponse
-            let attemptStart = ContinuousClock.now
-            do {
-                response = try await call.send(using: runtime.transport)
-            } catch {
+            switch sent.outcome {
+            case .success(let answer):
+                response = answer
+            case .failure(let error):
                 routing.attemptFinished(ticket)
                 // The client went away: that says nothing about the target.
                 if Task.isCancelled { throw CancellationError() }
@@ -150,7 +152,7 @@ package struct ProxyController: Sendable {
                     // The stream's outcome reaches the breaker when it ends (a reset mid-stream counts).
                     return relayStream(
                         response, call: call, ticket: ticket, provider: provider.name, configuration: configuration,
-                        clientWantsUsage: clientWantsUsage, deadline: deadline, context: context, headers: headers)
+                        clientWantsUsage: admitted.clientWantsUsage, deadline: deadline, context: context, headers: headers)
                 }
                 defer { routing.attemptFinished(ticket) }
                 let answer: Response
@@ -196,6 +198,57 @@ package struct ProxyController: Sendable {
         var error = Self.allAttemptsFailed(failures)
         error.headers[.localRouterAttempts] = String(tried)
         throw error
+    }
+
+    /// A request read, checked and let through by the client's limits: what the attempts need.
+    struct AdmittedRequest: Sendable {
+        var json: RequestJSON
+        var stream: Bool
+        var route: RouteSettings?
+        var targets: [RouteTarget]
+        var clientWantsUsage: Bool
+    }
+
+    /// One attempt sent, with how it went up to the response head.
+    struct SentAttempt: Sendable {
+        var call: UpstreamCall
+        var ticket: AttemptTicket
+        var start: ContinuousClock.Instant
+        var outcome: Result<UpstreamResponse, UpstreamError>
+    }
+
+    /// The model asked for, resolved to targets the key may use, and the client's limits applied
+    /// (`RequestAccounting.admit`); throws the client's error otherwise. Shared by the request's
+    /// task and `EventLoopProxy`.
+    func admit(
+        _ format: ClientFormat, _ json: RequestJSON, snapshot: RouterRuntime.Snapshot, requestID: String, identity: ClientIdentity?,
+        trace: RequestTrace, logger: Logger
+    ) throws -> AdmittedRequest {
+        guard let model = json["model"]?.stringValue, !model.isEmpty else {
+            throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model", code: "missing_model")
+        }
+        let stream = format.canStream && json["stream"]?.boolValue == true
+        trace.update {
+            $0.model = model
+            $0.stream = stream
+        }
+
+        let resolution = snapshot.catalog.resolve(model)
+        guard case .targets(let route, let targets) = resolution else {
+            if case .notFound(let message) = resolution { throw OpenAIError.modelNotFound(message) }
+            throw OpenAIError.modelNotFound("The model '\(model)' does not exist.")
+        }
+        trace.update { $0.route = route?.name }
+        let modelID = route?.name ?? targets.first?.target ?? model
+        if let identity, !identity.allows(modelID) {
+            throw OpenAIError.permissionDenied("The key '\(identity.keyName)' may not use the model '\(modelID)'.")
+        }
+        try runtime.accounting.admit(
+            requestID: requestID, identity: identity, json: json.object, format: format, targets: targets,
+            configuration: snapshot.configuration, trace: trace, logger: logger)
+        return AdmittedRequest(
+            json: json, stream: stream, route: route, targets: targets,
+            clientWantsUsage: json["stream_options"]?["include_usage"]?.boolValue == true)
     }
 
     /// `POST /v1/messages/count_tokens`: passed to the first Anthropic provider the model routes
@@ -345,6 +398,16 @@ package struct ProxyController: Sendable {
         case .success(let buffer):
             upstreamBody = buffer
         }
+        let (body, contentType) = try Self.clientAnswer(upstreamBody, of: response, call: call, model: model, trace: trace)
+        return Response(
+            status: .ok, headers: headers.fields(contentType: contentType, contentLength: body.readableBytes), body: .init(byteBuffer: body))
+    }
+
+    /// A whole successful answer in the client's format, its usage on the trace; throws a 502 when
+    /// it is not what it should be (a truncated or garbled 200).
+    static func clientAnswer(
+        _ upstreamBody: ByteBuffer, of response: UpstreamResponse, call: UpstreamCall, model: String, trace: RequestTrace
+    ) throws -> (body: ByteBuffer, contentType: String) {
         trace.markFirstByte()
         let (body, usage) = try call.clientSuccessBody(upstreamBody, model: model)
         if let usage {
@@ -353,9 +416,7 @@ package struct ProxyController: Sendable {
                 $0.outputTokens = usage.outputTokens
             }
         }
-        let contentType = call.translates ? "application/json" : (response.header("content-type") ?? "application/json")
-        return Response(
-            status: .ok, headers: headers.fields(contentType: contentType, contentLength: body.readableBytes), body: .init(byteBuffer: body))
+        return (body, call.translates ? "application/json" : (response.header("content-type") ?? "application/json"))
     }
 
     /// `x-localrouter-provider`, `-model` and `-attempts` of an answer from a target, made into
@@ -381,6 +442,17 @@ package struct ProxyController: Sendable {
                 .localRouterProvider: provider, .localRouterModel: model, .localRouterAttempts: attemptsText,
                 .contentType: contentType, .contentLength: String(contentLength),
             ]
+        }
+
+        /// The head `fields` makes, as `HTTP1ResponseEncoding.writeHead` writes it for a 200, with
+        /// no `HTTPFields` made (the event-loop path, `EventLoopProxy`).
+        func writeOKHead(contentType: String, contentLength: Int, requestID: String, date: String, into buffer: inout ByteBuffer) {
+            HTTP1ResponseEncoding.writeOKHead(
+                [
+                    (HTTPField.Name.localRouterProvider.rawName, provider), (HTTPField.Name.localRouterModel.rawName, model),
+                    (HTTPField.Name.localRouterAttempts.rawName, attemptsText), (HTTPField.Name.contentType.rawName, contentType),
+                    (HTTPField.Name.contentLength.rawName, String(contentLength)),
+                ], requestID: requestID, date: date, into: &buffer)
         }
 
         func streamFields() -> HTTPFields {

@@ -113,6 +113,15 @@ package struct UpstreamCall: Sendable {
         return headers
     }
 
+    /// The request and its head timeout, when it goes over plain `http://` and can be sent from
+    /// `loop` with no task (`EventLoopProxy`); nil for the mock, https, or a header HTTP does not allow.
+    func plainRequest(using transport: UpstreamTransport, on loop: any EventLoop) -> (request: PlainHTTPRequest, timeout: Duration)? {
+        guard case .http(let url, let headers, let body, let timeout) = destination,
+            let request = transport.plainPOST(url: url, headers: headers, body: body, on: loop)
+        else { return nil }
+        return (request, timeout)
+    }
+
     package func send(using transport: UpstreamTransport) async throws(UpstreamError) -> UpstreamResponse {
         switch destination {
         case .mock(let endpoint, let json, let model):

@@ -32,51 +32,56 @@ package final class PlainHTTPClient: Sendable {
     package func send(
         method: HTTPMethod, url: PlainHTTPURL, headers: [(name: String, value: String)], body: ByteBuffer?, timeout: TimeAmount
     ) async throws(UpstreamError) -> UpstreamResponse {
-        // Checked here once, instead of by NIO's validator on every write (whose error reads like
-        // a broken response and would count against a healthy upstream): a line break in a header
-        // from the config or a secret must never split the request.
-        if let bad = headers.first(where: { !HTTPHeaderSyntax.isValidName($0.name) || !HTTPHeaderSyntax.isValidValue($0.value) }) {
-            throw UpstreamError(kind: .configuration, message: "the request header '\(Self.printable(bad.name))' has characters HTTP does not allow")
-        }
+        if let problem = Self.headerProblem(headers) { throw problem }
         let request = PlainHTTPRequest(method: method, url: url, headers: headers, body: body)
-        do {
-            return try await exchange(request, timeout: timeout, reuse: true)
-        } catch {
-            if case .upstream(let failure) = error { throw failure }
-        }
-        // A reused connection was stale: once more, on a fresh one.
-        do {
-            return try await exchange(request, timeout: timeout, reuse: false)
-        } catch {
-            if case .upstream(let failure) = error { throw failure }
-            throw UpstreamError(kind: .connectionClosed, message: "connection closed by upstream")
-        }
-    }
-
-    private func exchange(_ request: PlainHTTPRequest, timeout: TimeAmount, reuse: Bool) async throws(PlainHTTPExchange.Failure) -> UpstreamResponse {
         // The calling task runs on one of the group's loops (main.swift makes NIO the executor):
         // staying on it avoids a thread hop each way.
         let loop = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
         let pool = pools[ObjectIdentifier(loop)]!
-        let box = NIOLoopBoundBox.makeEmptyBox(valueType: PlainHTTPExchange.self, eventLoop: loop)
+        let box = NIOLoopBoundBox.makeEmptyBox(valueType: PlainHTTPCall.self, eventLoop: loop)
         do {
             return try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { waiter in
+                try await withUnsafeThrowingContinuation { (waiter: UnsafeContinuation<UpstreamResponse, any Error>) in
                     let start = { @Sendable in
-                        let exchange = PlainHTTPExchange(request: request, on: loop, timeout: timeout, waiter: waiter)
-                        box.value = exchange
-                        pool.execute(exchange, reuse: reuse)
+                        let call = PlainHTTPCall(request, pool: pool, timeout: timeout) { waiter.resume(with: $0) }
+                        box.value = call
+                        call.start()
                     }
                     if loop.inEventLoop { start() } else { loop.execute(start) }
                 }
             } onCancel: {
                 loop.execute { box.value?.cancel() }
             }
-        } catch let failure as PlainHTTPExchange.Failure {
-            throw failure
+        } catch let error as UpstreamError {
+            throw error
         } catch {
-            throw .upstream(UpstreamTransport.classify(error))
+            throw UpstreamTransport.classify(error)
         }
+    }
+
+    /// Whether `start` can send `headers` from `loop`: the loop is one of the group's, and HTTP
+    /// allows the headers.
+    func canStart(headers: [(name: String, value: String)], on loop: any EventLoop) -> Bool {
+        pools[ObjectIdentifier(loop)] != nil && Self.headerProblem(headers) == nil
+    }
+
+    /// The same exchange for a caller already on `loop` that wants no task (`EventLoopProxy`), once
+    /// `canStart` said yes: `completion` runs on the loop.
+    func start(
+        _ request: PlainHTTPRequest, on loop: any EventLoop, timeout: TimeAmount,
+        completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
+    ) -> PlainHTTPCall {
+        let call = PlainHTTPCall(request, pool: pools[ObjectIdentifier(loop)]!, timeout: timeout, completion: completion)
+        call.start()
+        return call
+    }
+
+    /// Checked once per request, instead of by NIO's validator on every write (whose error reads
+    /// like a broken response and would count against a healthy upstream): a line break in a header
+    /// from the config or a secret must never split the request.
+    private static func headerProblem(_ headers: [(name: String, value: String)]) -> UpstreamError? {
+        guard let bad = headers.first(where: { !HTTPHeaderSyntax.isValidName($0.name) || !HTTPHeaderSyntax.isValidValue($0.value) }) else { return nil }
+        return UpstreamError(kind: .configuration, message: "the request header '\(Self.printable(bad.name))' has characters HTTP does not allow")
     }
 
     private static func printable(_ name: String) -> String {
@@ -87,6 +92,53 @@ package final class PlainHTTPClient: Sendable {
         for pool in pools.values {
             try? await pool.eventLoop.submit { pool.closeAll() }.get()
         }
+    }
+}
+
+/// One request on one event loop, from sending it to its response head: a pooled connection that
+/// turns out stale (closed by the upstream as it was picked, before any response byte) is given up
+/// for one fresh connection, once. Confined to its loop.
+final class PlainHTTPCall {
+    private let request: PlainHTTPRequest
+    private let pool: LoopPool
+    private let timeout: TimeAmount
+    private var completion: ((Result<UpstreamResponse, UpstreamError>) -> Void)?
+    private var exchange: PlainHTTPExchange?
+
+    init(_ request: PlainHTTPRequest, pool: LoopPool, timeout: TimeAmount, completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
+        self.request = request
+        self.pool = pool
+        self.timeout = timeout
+        self.completion = completion
+    }
+
+    func start() {
+        send(reusing: true)
+    }
+
+    /// The caller went away: the exchange under way fails, and says so to the completion.
+    func cancel() {
+        exchange?.cancel()
+    }
+
+    private func send(reusing: Bool) {
+        let exchange = PlainHTTPExchange(request: request, on: pool.eventLoop, timeout: timeout) { [self] result in
+            switch result {
+            case .success(let response): finish(.success(response))
+            case .failure(.stale) where reusing: send(reusing: false)
+            case .failure(.stale): finish(.failure(UpstreamError(kind: .connectionClosed, message: "connection closed by upstream")))
+            case .failure(.upstream(let error)): finish(.failure(error))
+            }
+        }
+        self.exchange = exchange
+        pool.execute(exchange, reuse: reusing)
+    }
+
+    private func finish(_ result: Result<UpstreamResponse, UpstreamError>) {
+        exchange = nil
+        let completion = self.completion
+        self.completion = nil
+        completion?(result)
     }
 }
 

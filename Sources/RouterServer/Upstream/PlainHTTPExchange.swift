@@ -20,16 +20,16 @@ final class PlainHTTPExchange {
     }
 
     let request: PlainHTTPRequest
-    /// Taken, and resumed, exactly once (`settle`). A continuation rather than a promise the
-    /// caller awaits with `get()`: the future, its callback list and the copies of the answer
-    /// through `Result` cost ~2,000 instructions a request.
-    private var waiter: UnsafeContinuation<UpstreamResponse, any Error>?
+    /// Told of the head (or the failure) exactly once (`settle`): a task's continuation, or the
+    /// event-loop path's own step. A closure rather than a promise: the future, its callback list
+    /// and the copies of the answer through it cost ~2,000 instructions a request.
+    private var waiter: ((Result<UpstreamResponse, Failure>) -> Void)?
     private var deadline: NIOScheduledCallback?
     private var connection: PlainHTTPConnection?
 
     var isSettled: Bool { waiter == nil }
 
-    init(request: PlainHTTPRequest, on loop: any EventLoop, timeout: TimeAmount, waiter: UnsafeContinuation<UpstreamResponse, any Error>) {
+    init(request: PlainHTTPRequest, on loop: any EventLoop, timeout: TimeAmount, waiter: @escaping (Result<UpstreamResponse, Failure>) -> Void) {
         self.request = request
         self.waiter = waiter
         // A scheduled callback rather than `scheduleTask`, which made a promise and a future (and
@@ -41,9 +41,9 @@ final class PlainHTTPExchange {
         }
     }
 
-    /// Never strand the waiting task, whatever path drops an exchange unsettled.
+    /// Never strand the waiter, whatever path drops an exchange unsettled.
     deinit {
-        waiter?.resume(throwing: Failure.upstream(UpstreamError(kind: .connectionClosed, message: "the request was dropped")))
+        waiter?(.failure(.upstream(UpstreamError(kind: .connectionClosed, message: "the request was dropped"))))
     }
 
     private struct Deadline: NIOScheduledCallbackHandler, Sendable {
@@ -59,13 +59,13 @@ final class PlainHTTPExchange {
     }
 
     func succeed(_ response: UpstreamResponse) {
-        settle()?.resume(returning: response)
+        settle()?(.success(response))
     }
 
     func fail(_ failure: Failure) {
         guard let waiter = settle() else { return }
         connection?.abandon()
-        waiter.resume(throwing: failure)
+        waiter(.failure(failure))
     }
 
     /// The caller went away.
@@ -73,8 +73,8 @@ final class PlainHTTPExchange {
         fail(.upstream(UpstreamError(kind: .timeout, message: "cancelled")))
     }
 
-    /// The waiting task, the first time only; the deadline is cancelled with it.
-    private func settle() -> UnsafeContinuation<UpstreamResponse, any Error>? {
+    /// The waiter, the first time only; the deadline is cancelled with it.
+    private func settle() -> ((Result<UpstreamResponse, Failure>) -> Void)? {
         guard let waiter else { return nil }
         self.waiter = nil
         deadline?.cancel()

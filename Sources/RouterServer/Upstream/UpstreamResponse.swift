@@ -70,6 +70,12 @@ package struct UpstreamBody: AsyncSequence, Sendable {
         }
     }
     package static func stream(_ stream: AsyncStream<ByteBuffer>) -> UpstreamBody { UpstreamBody(backing: .stream(stream)) }
+    /// The whole body, when it is in memory already (a plain-HTTP answer read in one go).
+    var bufferedParts: [ByteBuffer]? {
+        if case .buffers(let buffers) = backing { return buffers }
+        return nil
+    }
+
     package static func buffers(_ buffers: [ByteBuffer]) -> UpstreamBody { UpstreamBody(backing: .buffers(buffers)) }
 
     package struct AsyncIterator: AsyncIteratorProtocol {

@@ -80,6 +80,21 @@ package final class UpstreamTransport: Sendable {
         )
     }
 
+    /// The request a POST is over plain `http://`, when it can be sent from `loop` with no task
+    /// (`EventLoopProxy`); nil otherwise (https, a header HTTP does not allow): `send` is the way.
+    func plainPOST(url: String, headers: [(name: String, value: String)], body: ByteBuffer, on loop: any EventLoop) -> PlainHTTPRequest? {
+        guard let plain = plainURL(url), plainClient.canStart(headers: headers, on: loop) else { return nil }
+        return PlainHTTPRequest(method: .POST, url: plain, headers: headers, body: body)
+    }
+
+    /// Sends what `plainPOST` made, from `loop`: the head or the failure reaches `completion` there.
+    func start(
+        _ request: PlainHTTPRequest, timeout: Duration, on loop: any EventLoop,
+        completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
+    ) -> PlainHTTPCall {
+        plainClient.start(request, on: loop, timeout: timeout.timeAmount, completion: completion)
+    }
+
     /// Must run before the transport is released (AsyncHTTPClient traps otherwise).
     package func shutdown() async {
         // `.get()`: the plain `await client.shutdown()` resolves to the EventLoopFuture overload.

@@ -70,6 +70,8 @@ struct RouterHarness: Sendable {
     let upstream: FakeOpenAIUpstream
     let log: MemoryLogSink
     let runtime: RouterRuntime
+    /// Requests the event loop answered itself (`EventLoopProxy`).
+    let answeredOnEventLoop: EventLoopProxy.Counter
 
     var base: String { "http://127.0.0.1:\(routerPort)" }
 
@@ -77,6 +79,7 @@ struct RouterHarness: Sendable {
         routing: RoutingState = RoutingState(),
         keyRing: ClientKeyRing? = nil,
         connectionIdleTimeout: Duration = .seconds(60),
+        answersOnEventLoop: Bool = true,
         configure: @escaping @Sendable (inout Configuration, _ upstreamPort: Int) -> Void = { _, _ in },
         _ body: @Sendable (RouterHarness) async throws -> Void
     ) async throws {
@@ -107,12 +110,15 @@ struct RouterHarness: Sendable {
             let daemon = {
                 var daemon = RouterDaemon(runtime: runtime)
                 daemon.connectionIdleTimeout = connectionIdleTimeout
+                daemon.answersOnEventLoop = answersOnEventLoop
                 return daemon
             }()
             try await withServices([{ onListening in daemon.makeApplication(listen: .init(host: "127.0.0.1", port: 0), onListening: onListening) }]) {
                 routerPorts in
                 try await body(
-                    RouterHarness(routerPort: routerPorts[0], upstreamPort: upstreamPorts[0], upstream: upstream, log: log, runtime: runtime)
+                    RouterHarness(
+                        routerPort: routerPorts[0], upstreamPort: upstreamPorts[0], upstream: upstream, log: log, runtime: runtime,
+                        answeredOnEventLoop: daemon.answeredOnEventLoop)
                 )
             }
             await runtime.transport.shutdown()
